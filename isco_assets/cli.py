@@ -1,0 +1,171 @@
+"""Command-line entry points: isco-code, isco-eval, isco-run and isco-demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from isco_assets.lib.config import load_config
+from isco_assets.lib.layout import DataLayout
+from isco_assets.lib.taxonomy import load_taxonomy, normalize_unit_code
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class _Bar:
+    """A tqdm bar fed by the (done, total) progress callbacks of the library."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self.bar: tqdm | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = tqdm(total=total, desc=self.what, unit="text", file=sys.stderr)
+        self.bar.update(done - self.bar.n)
+        if done >= total:
+            self.bar.close()
+            self.bar = None
+
+
+def _config_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", default=os.environ.get("ISCO_CONFIG", ""),
+                        help="settings YAML (index sources, partners, thresholds); default $ISCO_CONFIG")
+
+
+def _service(config_path: str):
+    from isco_assets.lib.coding import CodingService
+
+    return CodingService.build(load_config(config_path), DataLayout.from_env(), _Bar("encoding index labels"))
+
+
+def code_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="isco-code", description="Top-K ISCO-08 codes for job titles.")
+    parser.add_argument("texts", nargs="+", help="texts to code; a lone '-' reads one text per line from stdin")
+    parser.add_argument("--top", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="one JSON object per input line")
+    _config_arg(parser)
+    args = parser.parse_args(argv)
+    texts = [line.rstrip("\n") for line in sys.stdin] if args.texts == ["-"] else list(args.texts)
+    service = _service(args.config)
+    taxonomy = load_taxonomy()
+    result = service.code(texts, args.top, _Bar("encoding texts") if len(texts) > 1000 else None)
+    for i, text in enumerate(texts):
+        codes = [{"code": c, "title": taxonomy.title(c), "score": round(float(s), 4)}
+                 for c, s in zip(result.codes[i], result.scores[i], strict=True)]
+        review = bool(result.needs_review[i])
+        if args.json:
+            print(json.dumps({"text": text, "codes": codes, "needs_review": review,
+                              "confidence": round(float(result.confidence[i]), 4)}, ensure_ascii=False))
+        else:
+            print(f"{text}{'  [needs review]' if review else ''}")
+            for rank, c in enumerate(codes, start=1):
+                print(f"  {rank}. {c['code']}  {c['score']:.3f}  {c['title']}")
+    return 0
+
+
+def eval_main(argv: Sequence[str] | None = None) -> int:
+    from isco_assets.lib.evaluation import accuracy_report
+
+    parser = argparse.ArgumentParser(prog="isco-eval", description="Accuracy of the coder on a labelled CSV.")
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--text-col", default="job_title")
+    parser.add_argument("--desc-col", default="job_desc", help="read but not yet used by the title coder")
+    parser.add_argument("--gold-col", default="isco_code")
+    parser.add_argument("--lang-col", default="language")
+    parser.add_argument("--json", action="store_true")
+    _config_arg(parser)
+    args = parser.parse_args(argv)
+    frame = pd.read_csv(args.file, dtype=str, keep_default_na=False)
+    for column in (args.text_col, args.gold_col):
+        if column not in frame.columns:
+            parser.error(f"{args.file}: no column {column!r}; columns are {list(frame.columns)}")
+    taxonomy = load_taxonomy()
+    gold = frame[args.gold_col].map(normalize_unit_code)
+    valid = gold.map(lambda c: c is not None and taxonomy.is_unit_group(c))
+    skipped = int((~valid).sum())
+    frame, gold = frame[valid], gold[valid]
+    service = _service(args.config)
+    result = service.code(frame[args.text_col].tolist(), 5, _Bar("encoding texts"))
+    languages = frame[args.lang_col].tolist() if args.lang_col in frame.columns else None
+    report = accuracy_report(gold.tolist(), result, languages)
+    report.update(file=str(args.file), rows=len(frame) + skipped, skipped_invalid_gold=skipped)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        _print_report(report)
+    return 0
+
+
+def _print_report(report: dict) -> None:
+    print(f"{report['file']}: {report['rows']} rows, {report['skipped_invalid_gold']} skipped (gold code not an "
+          "ISCO-08 unit group)")
+    columns = ["n", "top1_4digit", "top5_4digit", "top1_3digit", "top1_2digit", "top1_1digit", "review_share",
+               "auto_top1_4digit"]
+    rows = {"overall": report["overall"], **report.get("by_language", {})}
+    table = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=columns)
+    print(table.to_string(float_format=lambda v: f"{v:.3f}"))
+
+
+def _ensure_dagster_home(layout: DataLayout) -> Path:
+    home = Path(os.environ.get("DAGSTER_HOME") or layout.dagster_home)
+    home.mkdir(parents=True, exist_ok=True)
+    template = PROJECT_ROOT / "dagster.yaml"
+    if not (home / "dagster.yaml").exists() and template.exists():
+        shutil.copy(template, home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def run_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="isco-run", description="Land drop files as partner 'generic' and materialize the whole graph."
+    )
+    parser.add_argument("files", nargs="*", type=Path)
+    parser.add_argument("--top", type=int, default=10, help="candidates to print")
+    _config_arg(parser)
+    args = parser.parse_args(argv)
+    from isco_assets.runner import run_pipeline
+
+    layout = DataLayout.from_env()
+    _ensure_dagster_home(layout)
+    for file in args.files:
+        if not file.is_file():
+            parser.error(f"no such file: {file}")
+    outcome = run_pipeline(layout, args.files, args.config)
+    for message in outcome.failed_drops:
+        print(f"drop rejected: {message}", file=sys.stderr)
+    if outcome.candidates is None:
+        print("the pipeline failed; see the messages above", file=sys.stderr)
+        return 1
+    print(f"\n{outcome.posts:,} posts coded; top {args.top} novel-occupation candidates:")
+    top = outcome.candidates.head(args.top)
+    for row in top.itertuples(index=False):
+        examples = ", ".join(list(row.example_titles)[:3])
+        print(f"{row.rank:>3}. {row.name:<40} score {row.novelty_score:.3f}  posts {row.n_posts:>5}  "
+              f"parent {row.suggested_parent}  e.g. {examples}")
+    print(f"\nexports: {layout.exports}/novel_occupation_candidates.csv and .xlsx")
+    print(f"tables:  {layout.tables} (Parquet; query with duckdb or pandas)")
+    return 2 if outcome.failed_drops else 0
+
+
+def demo_main(argv: Sequence[str] | None = None) -> int:
+    from isco_assets.lib.demo import write_demo_drop
+
+    parser = argparse.ArgumentParser(prog="isco-demo", description="Generate a sample drop and run the pipeline.")
+    parser.add_argument("--posts", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=0)
+    _config_arg(parser)
+    args = parser.parse_args(argv)
+    layout = DataLayout.from_env()
+    path = write_demo_drop(layout.root / "demo" / f"demo_drop_{args.seed}.csv", args.posts, args.seed)
+    print(f"wrote {path}")
+    return run_main([str(path), *(["--config", args.config] if args.config else [])])

@@ -1,0 +1,39 @@
+"""Embed: one vector per unique normalized title, encoded only when the cache has not seen it."""
+
+
+import dagster as dg
+import pandas as pd
+
+from isco_assets.defs.metadata import progress_logger, table_metadata, timed
+from isco_assets.lib.embedding import EmbeddingCache, text_hash
+from isco_assets.resources.services import EmbedderResource
+from isco_assets.resources.settings import PlatformSettings
+
+
+@dg.asset(
+    group_name="embed",
+    automation_condition=dg.AutomationCondition.eager(),
+    description="Sentence-transformers embeddings of the unique normalized titles (with their post counts), "
+    "batched, on CUDA when present, cached by (model, text hash).",
+)
+def post_embeddings(
+    context: dg.AssetExecutionContext, settings: PlatformSettings, embedder: EmbedderResource,
+    clean_posts: pd.DataFrame,
+) -> dg.MaterializeResult:
+    counts = clean_posts["title_norm"].value_counts(sort=False)
+    titles = counts.index.tolist()
+    model = embedder.get_embedder()
+    cache = EmbeddingCache(settings.layout.embedding_cache, model.model_id)
+    with timed() as t:
+        vectors, encoded = cache.embed(titles, model, progress_logger(context, "encoding titles"))
+    frame = pd.DataFrame({
+        "title_norm": titles,
+        "text_hash": [text_hash(x) for x in titles],
+        "n_posts": counts.to_numpy(),
+        "vector": list(vectors),
+    })
+    return dg.MaterializeResult(
+        value=frame,
+        metadata=table_metadata(frame, ["title_norm", "n_posts"], model=model.model_id, device=model.device,
+                                newly_encoded=encoded, from_cache=len(titles) - encoded, seconds=t["seconds"]),
+    )

@@ -1,0 +1,116 @@
+"""The platform's settings file (YAML): languages, partners, index sources, coder and clustering knobs.
+
+Relative paths in the file are resolved against the file's own folder, so a config can travel
+with the data it points at. Every section is optional; the defaults run offline.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from isco_assets.lib.drops import PartnerSpec
+from isco_assets.lib.language import DEFAULT_LANGUAGES
+
+INDEX_SOURCE_KINDS = ("esco", "ilo_index", "isco_structure", "feedback")
+
+
+class ConfigError(ValueError):
+    """The settings file is malformed; the message names the key."""
+
+
+@dataclass(frozen=True)
+class IndexSource:
+    """One extra source of labels for the ISCO index, with provenance."""
+
+    kind: str  # esco | ilo_index | isco_structure | feedback
+    path: Path
+    language: str = "en"
+    name: str = ""
+    hidden_labels: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.kind}:{self.path.stem}"
+
+
+@dataclass(frozen=True)
+class CoderSettings:
+    top_k: int = 5
+    review_min_score: float = 0.60
+    review_min_margin: float = 0.02
+    semantic_weight: float = 0.8
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    min_cluster_size: int = 0  # 0 = chosen from the number of unique titles
+    dimensions: int = 16
+    sample_size: int = 200_000
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    partners: dict[str, PartnerSpec] = field(default_factory=lambda: {"generic": PartnerSpec("generic")})
+    index_sources: tuple[IndexSource, ...] = ()
+    coder: CoderSettings = CoderSettings()
+    clustering: ClusterSettings = ClusterSettings()
+    source_file: Path | None = None
+
+    def partner(self, name: str) -> PartnerSpec:
+        if name not in self.partners:
+            raise ConfigError(f"unknown partner {name!r}: add it under 'partners' in the config file")
+        return self.partners[name]
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> PlatformConfig:
+    """Read a config file, or return the defaults when ``path`` is None or empty."""
+    if not path:
+        return PlatformConfig()
+    file = Path(path).expanduser().resolve()
+    if not file.is_file():
+        raise ConfigError(f"config file not found: {file}")
+    raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{file}: the top level must be a mapping")
+    base = file.parent
+    partners = {"generic": PartnerSpec("generic")}
+    for name, spec in (raw.get("partners") or {}).items():
+        partners[name] = _partner(name, spec or {})
+    return PlatformConfig(
+        languages=tuple(raw.get("languages") or DEFAULT_LANGUAGES),
+        partners=partners,
+        index_sources=tuple(_index_source(item, base) for item in (raw.get("index") or {}).get("sources") or []),
+        coder=CoderSettings(**(raw.get("coder") or {})),
+        clustering=ClusterSettings(**(raw.get("clustering") or {})),
+        source_file=file,
+    )
+
+
+def _partner(name: str, spec: dict[str, Any]) -> PartnerSpec:
+    known = {"columns", "format", "encoding", "delimiter", "language", "max_bytes"}
+    unknown = set(spec) - known
+    if unknown:
+        raise ConfigError(f"partner {name!r}: unknown keys {sorted(unknown)}; known: {sorted(known)}")
+    return PartnerSpec(name=name, **spec)
+
+
+def _index_source(item: dict[str, Any], base: Path) -> IndexSource:
+    kind = item.get("kind")
+    if kind not in INDEX_SOURCE_KINDS:
+        raise ConfigError(f"index source kind {kind!r} is not one of {INDEX_SOURCE_KINDS}")
+    if not item.get("path"):
+        raise ConfigError(f"index source {kind!r} needs a 'path'")
+    path = Path(os.path.expandvars(str(item["path"])))
+    return IndexSource(
+        kind=kind,
+        path=path if path.is_absolute() else (base / path).resolve(),
+        language=item.get("language", "en"),
+        name=item.get("name", ""),
+        hidden_labels=bool(item.get("hidden_labels", False)),
+    )

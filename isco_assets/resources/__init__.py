@@ -1,0 +1,1 @@
+"""Dagster resources: thin configurable wrappers that hand out the plain objects in ``lib``."""

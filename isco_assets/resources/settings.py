@@ -1,0 +1,32 @@
+"""Platform settings as a resource: the data directory and the YAML config file."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import dagster as dg
+
+from isco_assets.lib.config import PlatformConfig, load_config
+from isco_assets.lib.layout import DataLayout
+from isco_assets.lib.taxonomy import IscoTaxonomy, load_taxonomy
+
+
+class PlatformSettings(dg.ConfigurableResource):
+    """Where state lives (``ISCO_DATA_DIR``) and which settings file to read (``ISCO_CONFIG``)."""
+
+    data_dir: str
+    config_file: str = ""
+
+    @cached_property
+    def layout(self) -> DataLayout:
+        from pathlib import Path
+
+        return DataLayout(Path(self.data_dir).expanduser().resolve())
+
+    @cached_property
+    def config(self) -> PlatformConfig:
+        return load_config(self.config_file or None)
+
+    @property
+    def taxonomy(self) -> IscoTaxonomy:
+        return load_taxonomy()
