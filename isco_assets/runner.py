@@ -16,6 +16,7 @@ from isco_assets.lib.layout import DataLayout
 from isco_assets.resources.parquet_io import read_table
 
 GENERIC = "generic"
+QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 @dataclass
@@ -64,10 +65,14 @@ def run_pipeline(
     instance.add_dynamic_partitions(drops_partitions.name, [d for d in todo if d not in known])
     ingest = defs.resolve_job_def("ingest_drop")
     for drop_id in todo:
-        result = ingest.execute_in_process(instance=instance, partition_key=drop_id, raise_on_error=False)
+        result = ingest.execute_in_process(
+            instance=instance, partition_key=drop_id, raise_on_error=False, run_config=QUIET
+        )
         if not result.success:
             outcome.failed_drops.append(failure_message(result))
-    result = defs.resolve_job_def("pipeline").execute_in_process(instance=instance, raise_on_error=False)
+    result = defs.resolve_job_def("pipeline").execute_in_process(
+        instance=instance, raise_on_error=False, run_config=QUIET
+    )
     if not result.success:
         outcome.failed_drops.append(f"pipeline: {failure_message(result)}")
         return outcome

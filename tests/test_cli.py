@@ -1,0 +1,76 @@
+"""The command-line entry points, run as a user runs them: installed scripts in the venv."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+
+
+def run(command: str, *args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ISCO_DATA_DIR": str(data_dir)}
+    env.pop("ISCO_CONFIG", None)
+    return subprocess.run([str(BIN / command), *args], input=stdin, capture_output=True, text=True, env=env,
+                          timeout=300, check=False)
+
+
+def test_isco_code_json_in_input_order(data_dir):
+    done = run("isco-code", "--json", "Registered Nurse", "Senior Software Developer (m/w/d)", data_dir=data_dir)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [x["text"] for x in lines] == ["Registered Nurse", "Senior Software Developer (m/w/d)"]
+    assert lines[0]["codes"][0]["code"] == "2221"
+    assert lines[1]["codes"][0]["code"] == "2512"
+    assert len(lines[0]["codes"]) == 5 and isinstance(lines[0]["needs_review"], bool)
+    scores = [c["score"] for c in lines[0]["codes"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_isco_code_reads_stdin(data_dir):
+    texts = ["cook", "truck driver", "accountant"] * 400  # encoded in batches, one line out per line in
+    done = run("isco-code", "--json", "--top", "3", "-", data_dir=data_dir, stdin="\n".join(texts) + "\n")
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [x["text"] for x in lines] == texts
+    assert all(len(x["codes"]) == 3 for x in lines)
+
+
+def test_isco_eval_reports_and_skips_invalid_gold(data_dir, tmp_path):
+    labelled = tmp_path / "gold.csv"
+    labelled.write_text(
+        "job_title,isco_code,language\n"
+        "Registered nurse,2221,en\nSoftware developer,2512,en\nCook,5120,en\nSomething,9999,en\nBaker,,en\n"
+    )
+    done = run("isco-eval", str(labelled), "--json", data_dir=data_dir)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["skipped_invalid_gold"] == 2
+    assert report["overall"]["n"] == 3
+    assert report["overall"]["top5_4digit"] >= report["overall"]["top1_4digit"] > 0.5
+    assert set(report["by_language"]) == {"en"}
+    text = run("isco-eval", str(labelled), data_dir=data_dir)
+    assert "top1_4digit" in text.stdout and "overall" in text.stdout
+
+
+def test_isco_eval_names_a_missing_column(data_dir, tmp_path):
+    labelled = tmp_path / "gold.csv"
+    labelled.write_text("title,code\nNurse,2221\n")
+    done = run("isco-eval", str(labelled), data_dir=data_dir)
+    assert done.returncode != 0
+    assert "job_title" in done.stderr
+
+
+@pytest.mark.slow
+def test_isco_run_on_a_file_prints_candidates_and_exports(data_dir, tmp_path):
+    drop = tmp_path / "posts.csv"
+    rows = ["Scrum Master", "Agile Scrum Master", "Registered Nurse", "Cook", "Software Developer"] * 30
+    drop.write_text("job_title,company\n" + "\n".join(f"{t},Company {i % 7}" for i, t in enumerate(rows)) + "\n")
+    done = run("isco-run", str(drop), data_dir=data_dir)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "novel-occupation candidates" in done.stdout
+    assert (data_dir / "exports" / "novel_occupation_candidates.xlsx").exists()
+    assert (data_dir / "landing" / "generic" / "posts.csv").exists()

@@ -1,0 +1,33 @@
+"""The code location loads, with every asset, check, sensor and job the UI should show."""
+
+import dagster as dg
+
+from isco_assets.definitions import build_definitions
+
+ASSETS = {
+    "raw_job_posts", "quarantined_rows", "job_posts", "translated_posts", "clean_posts", "post_embeddings",
+    "isco_index", "isco_codes", "job_clusters", "cluster_assignments", "cluster_names", "novel_occupation_candidates",
+}
+
+
+def test_definitions_load(data_dir):
+    defs = build_definitions()
+    dg.Definitions.validate_loadable(defs)
+    keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
+    assert keys == ASSETS
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.description, f"{key} has no description"
+        assert node.group_name != "default", f"{key} has no group"
+    checks = {k.name for k in graph.asset_check_keys}
+    assert {"rows_reconcile", "job_posts_not_empty", "every_post_coded", "review_share_acceptable",
+            "candidates_not_empty"} <= checks
+    assert defs.resolve_sensor_def("landing_zone_sensor")
+    assert {defs.resolve_job_def(n).name for n in ("ingest_drop", "pipeline")} == {"ingest_drop", "pipeline"}
+
+
+def test_module_level_defs_importable():
+    from isco_assets import definitions
+
+    assert isinstance(definitions.defs, dg.Definitions)

@@ -1,0 +1,88 @@
+"""The whole graph on a generated drop, in-process on the embedded default: real outcomes, not smoke."""
+
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from isco_assets.lib.demo import EMERGING_KEYWORDS, write_demo_drop
+from isco_assets.lib.layout import DataLayout
+from isco_assets.runner import run_pipeline
+
+N_POSTS, BAD_ROWS = 1500, 12
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("e2e") / "data"
+    layout = DataLayout(root)
+    drop = write_demo_drop(root.parent / "incoming" / "demo.csv", N_POSTS, seed=7, bad_rows=BAD_ROWS)
+    binary = root.parent / "incoming" / "broken.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    with dg.instance_for_test() as instance:
+        outcome = run_pipeline(layout, [drop, binary], instance=instance)
+        yield layout, outcome, instance
+
+
+def table(layout: DataLayout, name: str) -> pd.DataFrame:
+    path = layout.tables / f"{name}.parquet"
+    return pd.read_parquet(path) if path.exists() else pd.read_parquet(layout.tables / name)
+
+
+def test_bad_drop_is_rejected_clearly_and_good_drop_goes_on(run):
+    _, outcome, _ = run
+    assert outcome.candidates is not None
+    assert len(outcome.failed_drops) == 1
+    assert "broken.csv" in outcome.failed_drops[0] and "binary" in outcome.failed_drops[0]
+
+
+def test_rows_reconcile(run):
+    layout, _, _ = run
+    accepted, quarantined = table(layout, "raw_job_posts"), table(layout, "quarantined_rows")
+    assert len(accepted) + len(quarantined) == N_POSTS + BAD_ROWS
+    assert len(quarantined) == BAD_ROWS
+    assert quarantined["reason"].str.len().gt(0).all()
+    posts = table(layout, "job_posts")
+    assert 0 < len(posts) < len(accepted)  # duplicates removed
+    assert len(posts) == posts["content_hash"].nunique()
+
+
+def test_personal_data_masked(run):
+    layout, _, _ = run
+    posts = table(layout, "job_posts")
+    text = " ".join(posts["job_title"]) + " ".join(posts["job_desc"])
+    assert "@example." not in text
+    assert "[EMAIL]" in text
+
+
+def test_common_titles_code_correctly(run):
+    layout, _, _ = run
+    codes = table(layout, "isco_codes").drop_duplicates("title_norm").set_index("title_norm")
+    assert codes.loc["registered nurse", "isco_code"] == "2221"
+    assert codes.loc["software developer", "isco_code"] == "2512"
+    assert codes["top_codes"].map(len).eq(5).all()
+
+
+def test_emerging_occupation_ranks_among_top_candidates(run):
+    _, outcome, _ = run
+    top = outcome.candidates.head(10)
+    text = " ".join(" ".join(t) for t in top["example_titles"]).lower()
+    hits = [name for name, keys in EMERGING_KEYWORDS.items() if any(k in text for k in keys)]
+    assert hits, f"no emerging occupation among the top 10: {top['name'].tolist()}"
+
+
+def test_exports_written(run):
+    layout, outcome, _ = run
+    csv = pd.read_csv(layout.exports / "novel_occupation_candidates.csv")
+    assert len(csv) == len(outcome.candidates)
+    assert (layout.exports / "novel_occupation_candidates.xlsx").stat().st_size > 0
+
+
+def test_second_run_encodes_nothing_new(run):
+    layout, _, instance = run
+    again = run_pipeline(layout, [], instance=instance)
+    assert again.candidates is not None
+    event = instance.get_latest_materialization_event(dg.AssetKey("post_embeddings"))
+    assert event.asset_materialization.metadata["newly_encoded"].value == 0
