@@ -1,0 +1,157 @@
+"""The platform's YAML settings file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from isco_assets.lib.config import (
+    ClusterSettings,
+    CoderSettings,
+    ConfigError,
+    IndexSource,
+    PlatformConfig,
+    load_config,
+)
+from isco_assets.lib.drops import PartnerSpec
+from isco_assets.lib.language import DEFAULT_LANGUAGES
+
+FULL = """
+languages: [en, es]
+partners:
+  acme:
+    columns: {job_title: Titel, company: Firma}
+    encoding: latin-1
+    format: csv
+    delimiter: ";"
+    language: es
+    max_bytes: 1000
+  plain:
+index:
+  sources:
+    - {kind: esco, path: ref/esco_es.csv, language: es, name: esco_es, hidden_labels: true}
+    - {kind: ilo_index, path: ../elsewhere/index.csv}
+    - {kind: feedback, path: /abs/feedback.csv}
+coder: {top_k: 3, review_min_score: 0.5}
+clustering: {min_cluster_size: 12, dimensions: 8}
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "platform.yaml") -> Path:
+    folder = tmp_path / "conf"
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults() -> None:
+    for value in (None, ""):
+        config = load_config(value)
+        assert config == PlatformConfig()
+        assert config.languages == DEFAULT_LANGUAGES
+        assert list(config.partners) == ["generic"]
+        assert config.partner("generic") == PartnerSpec("generic")
+        assert config.index_sources == ()
+        assert config.coder == CoderSettings()
+        assert config.clustering == ClusterSettings()
+        assert config.source_file is None
+
+
+def test_full_config(tmp_path: Path) -> None:
+    path = _write(tmp_path, FULL)
+    config = load_config(path)
+    assert config.source_file == path.resolve()
+    assert config.languages == ("en", "es")
+    assert set(config.partners) == {"generic", "acme", "plain"}
+    acme = config.partner("acme")
+    assert acme == PartnerSpec("acme", columns={"job_title": "Titel", "company": "Firma"}, format="csv",
+                               encoding="latin-1", delimiter=";", language="es", max_bytes=1000)
+    assert acme.source_column("job_title") == "Titel"
+    assert acme.source_column("job_desc") == "job_desc"
+    assert config.partner("plain") == PartnerSpec("plain")
+    assert config.coder == CoderSettings(top_k=3, review_min_score=0.5)
+    assert config.clustering == ClusterSettings(min_cluster_size=12, dimensions=8)
+
+
+def test_index_source_paths_are_resolved_against_the_config_folder(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, FULL))
+    esco, ilo, feedback = config.index_sources
+    base = (tmp_path / "conf").resolve()
+    assert esco == IndexSource("esco", base / "ref" / "esco_es.csv", "es", "esco_es", True)
+    assert esco.label == "esco_es"
+    assert ilo.path == (tmp_path / "elsewhere" / "index.csv").resolve()
+    assert ilo.language == "en"
+    assert ilo.label == "ilo_index:index"
+    assert not ilo.hidden_labels
+    assert feedback.path == Path("/abs/feedback.csv")
+
+
+def test_env_vars_in_paths_are_expanded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REF_DIR", str(tmp_path / "refs"))
+    config = load_config(_write(tmp_path, "index:\n  sources:\n    - {kind: esco, path: $REF_DIR/esco.csv}\n"))
+    assert config.index_sources[0].path == tmp_path / "refs" / "esco.csv"
+
+
+def test_relative_config_path_is_resolved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path, "index:\n  sources:\n    - {kind: feedback, path: fb.csv}\n")
+    monkeypatch.chdir(tmp_path)
+    config = load_config("conf/platform.yaml")
+    assert config.index_sources[0].path == (tmp_path / "conf" / "fb.csv").resolve()
+
+
+def test_empty_file_gives_defaults(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, ""))
+    assert config.partners == {"generic": PartnerSpec("generic")}
+    assert config.languages == DEFAULT_LANGUAGES
+
+
+def test_unknown_partner_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="acme") as err:
+        load_config(_write(tmp_path, "partners:\n  acme:\n    encodig: latin-1\n"))
+    assert "encodig" in str(err.value)
+
+
+def test_unknown_partner_name_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="nobody"):
+        load_config(None).partner("nobody")
+
+
+@pytest.mark.parametrize("kind", ["onet", None, "ESCO"])
+def test_unknown_index_kind(tmp_path: Path, kind: str | None) -> None:
+    text = f"index:\n  sources:\n    - {{kind: {kind if kind else 'null'}, path: x.csv}}\n"
+    with pytest.raises(ConfigError, match="kind"):
+        load_config(_write(tmp_path, text))
+
+
+def test_index_source_without_path(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="path"):
+        load_config(_write(tmp_path, "index:\n  sources:\n    - {kind: esco}\n"))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.yaml")
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path)  # a folder is not a config file
+
+
+def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="mapping"):
+        load_config(_write(tmp_path, "- a\n- b\n"))
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError,
+                   reason="BUG: unknown keys under 'coder'/'clustering' raise TypeError, not ConfigError")
+@pytest.mark.parametrize("section", ["coder", "clustering"])
+def test_unknown_settings_key_is_a_config_error(tmp_path: Path, section: str) -> None:
+    with pytest.raises(ConfigError):
+        load_config(_write(tmp_path, f"{section}:\n  top_kk: 3\n"))
+
+
+@pytest.mark.xfail(strict=True, raises=AttributeError,
+                   reason="BUG: an index source that is not a mapping raises AttributeError, not ConfigError")
+def test_index_source_not_a_mapping(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        load_config(_write(tmp_path, "index:\n  sources:\n    - esco.csv\n"))
