@@ -71,7 +71,9 @@ def cluster_vectors(
     if n > sample_size:
         fit_rows = np.sort(np.random.default_rng(seed).choice(n, sample_size, replace=False))
     model = HDBSCAN(min_cluster_size=size, min_samples=min(size, 5), reproducible=True)
-    model.fit(reduced[fit_rows], sample_weight=weights[fit_rows])
+    # weights only when titles differ in frequency: fast_hdbscan's weighted mode differs from the plain one
+    fit_weights = weights[fit_rows] if np.ptp(weights) > 0 else None
+    model.fit(reduced[fit_rows], sample_weight=fit_weights)
     labels = np.full(n, NOISE)
     labels[fit_rows] = model.labels_
     if len(fit_rows) < n:

@@ -1,9 +1,11 @@
 """Retrieval coder: job titles to ISCO-08 unit groups by semantic and lexical similarity to index labels.
 
-Labels are scored one by one, then aggregated to unit groups (the best label of a group speaks for
-it), so a group with many labels does not win by numbers alone. Each text gets top-k groups, a
-confidence, a needs-review flag (score below a floor or a small margin between the first two, as
-SOCcer does), and the pilot's n.e.c. flag.
+Labels are scored one by one (semantic cosine plus character n-gram overlap), then aggregated to
+unit groups by a soft vote of the nearest labels: each of the ``neighbours`` best labels votes for its
+group with weight exp(score / temperature). Votes rank the groups and their share is the confidence;
+the best label score of a group is its ``score``, a similarity a person can read. A text needs
+review when its best score is low or the vote margin between the first two groups is small (as
+SOCcer does); the pilot's n.e.c. flag marks a 'not elsewhere classified' group in the top k.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from isco_assets.lib.config import CoderSettings
 from isco_assets.lib.taxonomy import IscoTaxonomy
 
 BATCH = 512
-SOFTMAX_TEMPERATURE = 0.04
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,9 @@ class CodeResult:
     """Top-k codes for a batch of texts, aligned with the input order."""
 
     codes: np.ndarray  # (n, k) str
-    scores: np.ndarray  # (n, k) float32
-    confidence: np.ndarray  # (n,) float32
+    scores: np.ndarray  # (n, k) float32: best label similarity per group
+    votes: np.ndarray  # (n, k) float32: share of the neighbours' vote per group
+    confidence: np.ndarray  # (n,) float32: the first group's vote share
     needs_review: np.ndarray  # (n,) bool
     nec_flag: np.ndarray  # (n,) bool
 
@@ -44,47 +46,52 @@ class IscoCoder:
         self.labels = labels.iloc[order].reset_index(drop=True)
         self.vectors = np.ascontiguousarray(label_vectors[order], dtype=np.float32)
         sorted_codes = self.labels["code"].to_numpy()
-        self.group_codes, self.group_starts = np.unique(sorted_codes, return_index=True)
+        self.group_codes, self.group_starts, self.label_group = np.unique(
+            sorted_codes, return_index=True, return_inverse=True
+        )
         self.taxonomy = taxonomy
         self.settings = settings or CoderSettings()
         self._lexical = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True, dtype=np.float32)
         self._label_tfidf = self._lexical.fit_transform(self.labels["label_norm"]).T.tocsr()
 
-    def group_scores(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-        """(n, groups) combined similarity of each text to each unit group's best label."""
+    def label_scores(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """(n, labels) combined semantic and lexical similarity."""
         w = self.settings.semantic_weight
-        label_scores = w * (vectors @ self.vectors.T)
-        label_scores += (1.0 - w) * (self._lexical.transform(texts) @ self._label_tfidf).toarray()
-        return np.maximum.reduceat(label_scores, self.group_starts, axis=1)
+        scores = w * (vectors @ self.vectors.T)
+        scores += (1.0 - w) * (self._lexical.transform(texts) @ self._label_tfidf).toarray()
+        return scores
+
+    def _aggregate(self, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per group: vote share of the nearest labels, and best label score."""
+        best = np.maximum.reduceat(scores, self.group_starts, axis=1)
+        k = max(1, min(self.settings.neighbours, scores.shape[1] - 1))
+        nearest = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        near_scores = np.take_along_axis(scores, nearest, axis=1)
+        weights = np.exp((near_scores - near_scores.max(axis=1, keepdims=True)) / self.settings.temperature)
+        votes = np.zeros_like(best)
+        rows = np.repeat(np.arange(len(scores)), k)
+        np.add.at(votes, (rows, self.label_group[nearest].ravel()), weights.ravel())
+        votes /= votes.sum(axis=1, keepdims=True)
+        return votes, best
 
     def code(self, texts: Sequence[str], vectors: np.ndarray, top_k: int | None = None) -> CodeResult:
         k = min(top_k or self.settings.top_k, len(self.group_codes))
         n = len(texts)
         codes = np.empty((n, k), dtype=object)
         scores = np.zeros((n, k), dtype=np.float32)
+        votes = np.zeros((n, k), dtype=np.float32)
         for start in range(0, n, BATCH):
             stop = min(start + BATCH, n)
-            group = self.group_scores(texts[start:stop], vectors[start:stop])
-            top = np.argpartition(-group, k - 1, axis=1)[:, :k] if k < group.shape[1] else np.tile(
-                np.arange(group.shape[1]), (stop - start, 1))
-            top_scores = np.take_along_axis(group, top, axis=1)
-            order = np.argsort(-top_scores, axis=1)
-            top = np.take_along_axis(top, order, axis=1)
-            scores[start:stop] = np.take_along_axis(top_scores, order, axis=1)
+            vote, best = self._aggregate(self.label_scores(texts[start:stop], vectors[start:stop]))
+            # votes rank the groups; the best label score orders the groups nobody voted for
+            top = np.argsort(-(vote + 1e-3 * best), axis=1)[:, :k]
             codes[start:stop] = self.group_codes[top]
-        confidence = _softmax_top1(scores)
-        margin = scores[:, 0] - (scores[:, 1] if k > 1 else 0.0)
+            scores[start:stop] = np.take_along_axis(best, top, axis=1)
+            votes[start:stop] = np.take_along_axis(vote, top, axis=1)
+        margin = votes[:, 0] - (votes[:, 1] if k > 1 else 0.0)
         needs_review = (scores[:, 0] < self.settings.review_min_score) | (margin < self.settings.review_min_margin)
         nec = np.array([any(self.taxonomy.is_nec(c) for c in row) for row in codes], dtype=bool)
-        return CodeResult(codes, scores, confidence, needs_review, nec)
-
-
-def _softmax_top1(scores: np.ndarray) -> np.ndarray:
-    if scores.size == 0:
-        return np.zeros(len(scores), dtype=np.float32)
-    z = (scores - scores[:, :1]) / SOFTMAX_TEMPERATURE
-    p = np.exp(z)
-    return (p[:, 0] / p.sum(axis=1)).astype(np.float32)
+        return CodeResult(codes, scores, votes, votes[:, 0].copy(), needs_review, nec)
 
 
 def result_frame(texts: Sequence[str], result: CodeResult, taxonomy: IscoTaxonomy) -> pd.DataFrame:
@@ -100,4 +107,5 @@ def result_frame(texts: Sequence[str], result: CodeResult, taxonomy: IscoTaxonom
         "nec_flag": result.nec_flag,
         "top_codes": [list(row) for row in result.codes],
         "top_scores": [[round(float(s), 4) for s in row] for row in result.scores],
+        "top_votes": [[round(float(v), 4) for v in row] for row in result.votes],
     })

@@ -6,6 +6,7 @@ with the data it points at. Every section is optional; the defaults run offline.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,9 +42,11 @@ class IndexSource:
 @dataclass(frozen=True)
 class CoderSettings:
     top_k: int = 5
-    review_min_score: float = 0.60
-    review_min_margin: float = 0.02
-    semantic_weight: float = 0.8
+    review_min_score: float = 0.60  # best label similarity below this -> review
+    review_min_margin: float = 0.10  # vote share of the first group minus the second's
+    semantic_weight: float = 0.8  # the rest is character n-gram overlap
+    neighbours: int = 50  # nearest labels that vote
+    temperature: float = 0.1  # vote weight exp(score / temperature)
 
 
 @dataclass(frozen=True)
@@ -86,13 +89,24 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PlatformConfig:
         languages=tuple(raw.get("languages") or DEFAULT_LANGUAGES),
         partners=partners,
         index_sources=tuple(_index_source(item, base) for item in (raw.get("index") or {}).get("sources") or []),
-        coder=CoderSettings(**(raw.get("coder") or {})),
-        clustering=ClusterSettings(**(raw.get("clustering") or {})),
+        coder=_section(CoderSettings, raw.get("coder"), "coder"),
+        clustering=_section(ClusterSettings, raw.get("clustering"), "clustering"),
         source_file=file,
     )
 
 
-def _partner(name: str, spec: dict[str, Any]) -> PartnerSpec:
+def _section(cls: type, values: Any, name: str) -> Any:
+    fields = {f.name for f in dataclasses.fields(cls)}
+    if values is None:
+        return cls()
+    if not isinstance(values, dict) or set(values) - fields:
+        raise ConfigError(f"'{name}' takes a mapping with keys {sorted(fields)}; got {values!r}")
+    return cls(**values)
+
+
+def _partner(name: str, spec: Any) -> PartnerSpec:
+    if not isinstance(spec, dict):
+        raise ConfigError(f"partner {name!r}: expected a mapping, got {spec!r}")
     known = {"columns", "format", "encoding", "delimiter", "language", "max_bytes"}
     unknown = set(spec) - known
     if unknown:
@@ -100,7 +114,9 @@ def _partner(name: str, spec: dict[str, Any]) -> PartnerSpec:
     return PartnerSpec(name=name, **spec)
 
 
-def _index_source(item: dict[str, Any], base: Path) -> IndexSource:
+def _index_source(item: Any, base: Path) -> IndexSource:
+    if not isinstance(item, dict):
+        raise ConfigError(f"an index source is a mapping with 'kind' and 'path'; got {item!r}")
     kind = item.get("kind")
     if kind not in INDEX_SOURCE_KINDS:
         raise ConfigError(f"index source kind {kind!r} is not one of {INDEX_SOURCE_KINDS}")

@@ -29,6 +29,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("job_title",)
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 MAX_TITLE_CHARS = 250
 MAX_RAW_CHARS = 2000
+csv.field_size_limit(64 * 1024 * 1024)  # long descriptions are normal; the byte limit guards size
 
 ACCEPTED_COLUMNS: tuple[str, ...] = ("drop_id", "partner", "row_number", *CANONICAL_COLUMNS)
 QUARANTINE_COLUMNS: tuple[str, ...] = ("drop_id", "partner", "row_number", "reason", "raw")
@@ -102,6 +103,9 @@ def read_drop(data: bytes, filename: str, partner: PartnerSpec, drop_id: str) ->
         except (OSError, EOFError, zlib.error) as exc:
             raise DropError(f"{filename}: corrupt gzip file ({exc})") from exc
         name = name.removesuffix(".gz")
+        if len(data) > partner.max_bytes:
+            raise DropError(f"{filename}: {len(data):,} bytes once decompressed, over the limit of "
+                            f"{partner.max_bytes:,} bytes")
         if not data.strip():
             raise DropError(f"{filename}: the file is empty after decompression")
     fmt = partner.format or _format_of(name, data)
@@ -124,7 +128,8 @@ Record = tuple[int, dict[str, Any] | None, str | None, str]
 
 
 def _text_records(data: bytes, filename: str, fmt: str, partner: PartnerSpec) -> tuple[list[str], Iterator[Record]]:
-    if b"\x00" in data[:65536]:
+    wide = partner.encoding.lower().replace("-", "").startswith(("utf16", "utf32"))
+    if not wide and b"\x00" in data[:65536]:
         raise DropError(f"{filename}: looks like a binary file (NUL bytes), not {fmt.upper()} text")
     try:
         text = data.decode(partner.encoding)
@@ -174,7 +179,8 @@ def _csv_records(text: str, filename: str, delimiter: str) -> tuple[list[str], I
 
 
 def _jsonl_records(text: str, filename: str) -> tuple[list[str], Iterator[Record]]:
-    lines = [line for line in text.splitlines() if line.strip()]
+    # only "\n" ends a record: str.splitlines() would also split on U+2028 inside a description
+    lines = [line.removesuffix("\r") for line in text.split("\n") if line.strip()]
     keys: dict[str, None] = {}
     parsed: list[Record] = []
     for number, line in enumerate(lines, start=1):

@@ -19,15 +19,25 @@ _PERSONAL_URL = re.compile(
 _PHONE = re.compile(r"(?<![\w/.-])(?:\+|00)?\(?\d[\d\s().-]{6,}\d(?![\w/-])")
 
 
-_RANGE = re.compile(r"(\d+)\s*-\s*(\d+)")
+_RANGE = re.compile(r"([\d.,]+)\s*-\s*([\d.,]+)")
+_DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
+
+
+def _is_range(text: str) -> bool:
+    """'3000-4000', '9000-12000', '3.000-4.000': two amounts of about the same size."""
+    match = _RANGE.fullmatch(text)
+    if not match:
+        return False
+    left, right = (sum(ch.isdigit() for ch in side) for side in match.groups())
+    return 3 <= left <= 7 and 3 <= right <= 7 and abs(left - right) <= 1
 
 
 def _mask_phone(match: re.Match[str]) -> str:
     found = match.group(0)
+    stripped = found.strip()
+    if _DATE.fullmatch(stripped) or _is_range(stripped):
+        return found
     digits = sum(ch.isdigit() for ch in found)
-    numeric_range = _RANGE.fullmatch(found.strip())
-    if numeric_range and len(numeric_range.group(1)) == len(numeric_range.group(2)):
-        return found  # "3000-4000" is a salary range, not a phone number
     return PHONE_MASK if 8 <= digits <= 15 else found
 
 

@@ -82,14 +82,9 @@ def normalize_title(title: str | None) -> str:
     text = _GENDER.sub(" ", text)
     text = _INFLECTION.sub(r"\1", text)
     text = _BRACKETS.sub(" ", text)
-    # Keep the first segment that still names something; later ones are locations or perks,
-    # except that a one-word head ("Engineer - Mechanical") is completed by the next segment.
+    # Keep the first segment that still names something; later ones are locations, employers or perks.
     parts = [p for p in (_strip_noise(s) for s in _SEPARATORS.split(text)) if p]
-    if not parts:
-        return ""
-    if len(parts) > 1 and len(parts[0].split()) == 1 and len(parts[1].split()) <= 2:
-        return f"{parts[0]} {parts[1]}"
-    return parts[0]
+    return parts[0] if parts else ""
 
 
 def _strip_noise(segment: str) -> str:

@@ -1,0 +1,163 @@
+"""The retrieval coder over a tiny hand-made index, with bag-of-words vectors (deterministic)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from isco_assets.lib.coder import IscoCoder, result_frame
+from isco_assets.lib.config import CoderSettings
+from isco_assets.lib.taxonomy import load_taxonomy
+
+DIM = 64
+INDEX = [
+    ("2221", "registered nurse"),
+    ("2221", "nursing professional"),
+    ("8332", "truck driver"),
+    ("8332", "lorry driver"),
+    ("8332", "heavy goods vehicle driver"),
+    ("2512", "software developer"),
+    ("2512", "programmer"),
+    ("2519", "software tester"),
+]
+RESULT_COLUMNS = ["title_norm", "isco_code", "isco_title", "isco_score", "confidence", "needs_review", "nec_flag",
+                  "top_codes", "top_scores", "top_votes"]
+
+
+def _word(word: str) -> np.ndarray:
+    seed = int.from_bytes(hashlib.sha256(word.encode()).digest()[:8], "little")
+    return np.random.default_rng(seed).normal(size=DIM)
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    """Sum of per-word random vectors, normalized: shared words mean similar vectors."""
+    out = np.stack([sum((_word(w) for w in t.split()), np.zeros(DIM)) for t in texts])
+    return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _labels(rows: list[tuple[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["code", "label_norm"]).assign(label=lambda f: f["label_norm"].str.title())
+
+
+def _coder(rows: list[tuple[str, str]] = INDEX, **settings: float) -> IscoCoder:
+    labels = _labels(rows)
+    return IscoCoder(labels, embed(labels["label_norm"].tolist()), load_taxonomy(), CoderSettings(**settings))
+
+
+def test_top_k_ordering_and_scores() -> None:
+    coder = _coder(top_k=3)
+    texts = ["registered nurse", "truck driver", "software developer"]
+    result = coder.code(texts, embed(texts))
+    assert result.codes.shape == (3, 3)
+    assert result.codes[:, 0].tolist() == ["2221", "8332", "2512"]
+    assert np.all(np.diff(result.scores, axis=1) <= 0)  # descending per row
+    np.testing.assert_allclose(result.scores[:, 0], 1.0, atol=1e-5)  # exact label matches
+    for row in result.codes:
+        assert len(set(row)) == 3  # groups, not labels
+    assert not result.needs_review.any()
+    assert np.all(result.confidence > 0.9)
+    assert result.codes.dtype == object
+
+
+def test_close_variants_rank_the_right_group() -> None:
+    coder = _coder(top_k=2)
+    texts = ["nurse registered", "driver truck long haul", "senior programmer"]
+    result = coder.code(texts, embed(texts))
+    assert result.codes[:, 0].tolist() == ["2221", "8332", "2512"]
+
+
+def test_best_label_speaks_for_the_group() -> None:
+    coder = _coder(top_k=4)
+    result = coder.code(["lorry driver"], embed(["lorry driver"]))
+    assert coder.group_codes.tolist() == ["2221", "2512", "2519", "8332"]
+    assert result.codes[0, 0] == "8332"
+    assert result.scores[0, 0] == pytest.approx(1.0, abs=1e-5)
+    assert result.votes[0].sum() == pytest.approx(1.0, abs=1e-5)
+    assert result.confidence[0] == pytest.approx(result.votes[0, 0])
+
+
+def test_tiny_margin_needs_review() -> None:
+    rows = [*INDEX, ("3221", "registered nurse")]  # the same label for two groups
+    coder = _coder(rows, top_k=3)
+    texts = ["registered nurse", "truck driver"]
+    result = coder.code(texts, embed(texts))
+    assert set(result.codes[0, :2]) == {"2221", "3221"}
+    assert result.scores[0, 0] == pytest.approx(result.scores[0, 1], abs=1e-6)
+    assert result.needs_review.tolist() == [True, False]
+    assert result.confidence[0] == pytest.approx(0.5, abs=0.01)
+
+
+def test_low_score_needs_review() -> None:
+    coder = _coder(top_k=2, review_min_score=0.6)
+    texts = ["astronaut", "truck driver"]
+    result = coder.code(texts, embed(texts))
+    assert result.scores[0, 0] < 0.6
+    assert result.needs_review.tolist() == [True, False]
+
+
+def test_nec_flag_when_an_nec_group_is_in_top_k() -> None:
+    tax = load_taxonomy()
+    assert tax.is_nec("2519") and not tax.is_nec("2512")
+    texts = ["software tester", "truck driver"]
+    wide = _coder(top_k=4).code(texts, embed(texts))
+    assert wide.nec_flag.tolist() == [True, True]  # all four groups are in the top 4
+    narrow = _coder(top_k=1).code(texts, embed(texts))
+    assert narrow.codes[:, 0].tolist() == ["2519", "8332"]
+    assert narrow.nec_flag.tolist() == [True, False]
+
+
+def test_top_k_is_capped_by_the_number_of_groups() -> None:
+    result = _coder(top_k=10).code(["programmer"], embed(["programmer"]))
+    assert result.codes.shape == (1, 4)
+    assert sorted(result.codes[0]) == ["2221", "2512", "2519", "8332"]
+    assert result.codes[0, 0] == "2512"
+
+
+def test_label_order_does_not_matter() -> None:
+    texts = ["registered nurse", "programmer", "lorry driver", "software tester"]
+    base = _coder(top_k=3).code(texts, embed(texts))
+    shuffled = _coder(INDEX[::-1], top_k=3).code(texts, embed(texts))
+    np.testing.assert_array_equal(base.codes, shuffled.codes)
+    np.testing.assert_allclose(base.scores, shuffled.scores, atol=1e-6)
+
+
+def test_batches_give_the_same_result() -> None:
+    coder = _coder(top_k=2)
+    texts = ["registered nurse", "truck driver", "programmer", "software tester"] * 150  # crosses BATCH=512
+    result = coder.code(texts, embed(texts))
+    assert result.codes.shape == (600, 2)
+    assert result.codes[:, 0].tolist() == ["2221", "8332", "2512", "2519"] * 150
+
+
+def test_result_frame() -> None:
+    tax = load_taxonomy()
+    coder = _coder(top_k=3)
+    texts = ["registered nurse", "truck driver"]
+    result = coder.code(texts, embed(texts))
+    frame = result_frame(texts, result, tax)
+    assert list(frame.columns) == RESULT_COLUMNS
+    assert frame["title_norm"].tolist() == texts
+    assert frame["isco_code"].tolist() == ["2221", "8332"]
+    assert frame["isco_title"].tolist() == [tax.title("2221"), tax.title("8332")]
+    assert frame["top_codes"].tolist() == [list(r) for r in result.codes]
+    assert all(len(s) == 3 for s in frame["top_scores"])
+    assert frame["top_scores"][0][0] == pytest.approx(float(frame["isco_score"][0]), abs=1e-4)
+    assert frame["needs_review"].dtype == bool
+
+
+def test_empty_batch() -> None:
+    coder = _coder(top_k=3)
+    result = coder.code([], np.zeros((0, DIM), np.float32))
+    assert result.codes.shape == (0, 3)
+    frame = result_frame([], result, load_taxonomy())
+    assert list(frame.columns) == RESULT_COLUMNS
+    assert frame.empty
+
+
+def test_labels_and_vectors_must_align() -> None:
+    labels = _labels(INDEX)
+    with pytest.raises(ValueError, match="labels but"):
+        IscoCoder(labels, embed(labels["label_norm"].tolist())[:-1], load_taxonomy())

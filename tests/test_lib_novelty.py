@@ -1,0 +1,121 @@
+"""Ranking clusters as novel-occupation candidates on hand-made frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from isco_assets.lib.novelty import CANDIDATE_COLUMNS, rank_candidates
+from isco_assets.lib.taxonomy import load_taxonomy
+
+
+def _posts(cluster_id: int, n: int, score: float, language: str = "en", companies: int = 4,
+           code: str = "2512", nec: bool = False) -> list[dict[str, object]]:
+    return [
+        {"cluster_id": cluster_id, "isco_code": code, "isco_score": score, "needs_review": False, "nec_flag": nec,
+         "company": f"company-{cluster_id}-{i % companies}", "language": language}
+        for i in range(n)
+    ]
+
+
+def _background(n: int = 60, language: str = "en", centre: float = 0.70) -> list[dict[str, object]]:
+    """Noise posts whose scores spread evenly around ``centre``."""
+    rows = _posts(-1, n, centre, language, companies=10, code="2221")
+    for i, row in enumerate(rows):
+        row["isco_score"] = round(centre - 0.1 + 0.2 * i / (n - 1), 4)
+    return rows
+
+
+def _frames(posts: list[dict[str, object]]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    frame = pd.DataFrame(posts)
+    members = frame[frame["cluster_id"] >= 0]
+    ids = sorted(members["cluster_id"].unique())
+    clusters = pd.DataFrame({
+        "cluster_id": ids,
+        "n_posts": [int((members["cluster_id"] == c).sum()) for c in ids],
+        "n_titles": [3] * len(ids),
+        "top_titles": [[f"title {c}a", f"title {c}b"] for c in ids],
+        "keywords": [[f"kw{c}"] for c in ids],
+    })
+    names = pd.DataFrame({"cluster_id": ids, "name": [f"cluster {c}" for c in ids],
+                          "summary": [f"about {c}" for c in ids]})
+    return clusters, names, frame
+
+
+def _rank(posts: list[dict[str, object]], **kwargs: int) -> pd.DataFrame:
+    clusters, names, frame = _frames(posts)
+    return rank_candidates(clusters, names, frame, load_taxonomy(), **kwargs)
+
+
+def test_low_scoring_cluster_ranks_above_a_median_one() -> None:
+    ranked = _rank(_background() + _posts(0, 20, 0.70) + _posts(1, 20, 0.35))
+    assert list(ranked.columns) == list(CANDIDATE_COLUMNS)
+    assert ranked["cluster_id"].tolist() == [1, 0]
+    assert ranked["rank"].tolist() == [1, 2]
+    top, ordinary = ranked.iloc[0], ranked.iloc[1]
+    assert top["coverage_gap"] == pytest.approx(0.35, abs=0.01)
+    assert top["uncertain_share"] == 1.0
+    assert ordinary["coverage_gap"] == pytest.approx(0.0, abs=1e-9)
+    assert ordinary["uncertain_share"] == 0.0
+    assert top["novelty_score"] > ordinary["novelty_score"]
+    assert top["name"] == "cluster 1"
+    assert top["summary"] == "about 1"
+    assert top["example_titles"] == ["title 1a", "title 1b"]
+    assert top["keywords"] == ["kw1"]
+    assert top["n_companies"] == 4
+
+
+def test_single_company_cluster_is_penalised() -> None:
+    posts = _background() + _posts(0, 20, 0.40, companies=1) + _posts(1, 20, 0.40, companies=5)
+    ranked = _rank(posts).set_index("cluster_id")
+    assert ranked.loc[1, "rank"] == 1
+    assert ranked.loc[0, "n_companies"] == 1
+    assert ranked.loc[1, "n_companies"] == 5
+    assert ranked.loc[0, "coverage_gap"] == pytest.approx(ranked.loc[1, "coverage_gap"])
+    assert ranked.loc[0, "novelty_score"] < ranked.loc[1, "novelty_score"]
+    assert ranked.loc[0, "novelty_score"] == pytest.approx(ranked.loc[1, "novelty_score"] * 2 / 3, abs=1e-3)
+
+
+def test_scores_are_read_relative_to_the_language() -> None:
+    # Malay titles score lower across the board: a Malay cluster at the Malay median is ordinary,
+    # an English cluster well below the English median is not.
+    posts = (_background(40, "en", 0.75) + _background(40, "ms", 0.45)
+             + _posts(0, 20, 0.45, language="ms") + _posts(1, 20, 0.55, language="en"))
+    ranked = _rank(posts).set_index("cluster_id")
+    assert ranked.loc[1, "rank"] == 1
+    assert ranked.loc[0, "coverage_gap"] < ranked.loc[1, "coverage_gap"]
+
+
+def test_nec_coded_posts_count_as_uncertain() -> None:
+    posts = _background() + _posts(0, 20, 0.70, code="2519", nec=True) + _posts(1, 20, 0.70)
+    ranked = _rank(posts).set_index("cluster_id")
+    assert ranked.loc[0, "uncertain_share"] == 1.0
+    assert ranked.loc[1, "uncertain_share"] == 0.0
+    assert ranked.loc[0, "rank"] == 1
+
+
+def test_size_breaks_ties_but_does_not_make_novelty() -> None:
+    posts = _background() + _posts(0, 10, 0.40) + _posts(1, 30, 0.40) + _posts(2, 200, 0.70)
+    ranked = _rank(posts)
+    assert ranked["cluster_id"].tolist() == [1, 0, 2]
+
+
+def test_suggested_parent_and_nearest_groups() -> None:
+    posts = _background() + _posts(0, 6, 0.40, code="2512") + _posts(0, 3, 0.50, code="2519") + _posts(
+        0, 1, 0.30, code="3512")
+    ranked = _rank(posts)
+    row = ranked.iloc[0]
+    assert row["suggested_parent"] == "2512"
+    assert row["suggested_parent_title"] == "Software Developers"
+    assert [g["code"] for g in row["nearest_groups"]] == ["2512", "2519", "3512"]
+    assert row["nearest_groups"][0] == {"code": "2512", "share": 0.6, "score": 0.4}
+
+
+def test_top_n_and_empty_input() -> None:
+    posts = _background() + _posts(0, 20, 0.70) + _posts(1, 20, 0.35) + _posts(2, 20, 0.50)
+    ranked = _rank(posts, top_n=2)
+    assert ranked["cluster_id"].tolist() == [1, 2]
+    clusters, names, frame = _frames(_background())
+    empty = rank_candidates(clusters, names, frame, load_taxonomy())
+    assert empty.empty
+    assert list(empty.columns) == list(CANDIDATE_COLUMNS)
