@@ -52,7 +52,7 @@ class CoderSettings:
 @dataclass(frozen=True)
 class ClusterSettings:
     min_cluster_size: int = 0  # 0 = chosen from the number of unique titles
-    dimensions: int = 16
+    dimensions: int = 8
     sample_size: int = 200_000
 
 

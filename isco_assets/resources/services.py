@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 import dagster as dg
@@ -27,21 +28,39 @@ class EmbedderResource(dg.ConfigurableResource):
         return self._embedder
 
 
-class PassThroughTranslator(dg.ConfigurableResource):
-    """The offline default: text is kept as it is and marked untranslated."""
+class TranslatorResource(dg.ConfigurableResource, ABC):
+    """Puts post text into the target language; implementations are chosen by configuration."""
 
     target_language: str = "en"
+
+    @property
+    @abstractmethod
+    def translator_id(self) -> str: ...
+
+    @abstractmethod
+    def translate(self, texts: Sequence[str], languages: Sequence[str]) -> tuple[list[str], list[bool]]:
+        """Texts in the target language and, per text, whether a translation happened."""
+
+
+class PassThroughTranslator(TranslatorResource):
+    """The offline default: text is kept as it is and marked untranslated."""
 
     @property
     def translator_id(self) -> str:
         return "pass-through"
 
     def translate(self, texts: Sequence[str], languages: Sequence[str]) -> tuple[list[str], list[bool]]:
-        """Texts in the target language and, per text, whether a translation happened."""
         return list(texts), [False] * len(texts)
 
 
-class KeywordNamerResource(dg.ConfigurableResource):
+class NamerResource(dg.ConfigurableResource, ABC):
+    """Hands out the ClusterNamer the configuration chose."""
+
+    @abstractmethod
+    def get_namer(self) -> ClusterNamer: ...
+
+
+class KeywordNamerResource(NamerResource):
     """Offline, deterministic cluster names from exemplar titles and c-TF-IDF keywords."""
 
     def get_namer(self) -> ClusterNamer:

@@ -11,7 +11,7 @@ from isco_assets.lib.embedding import stack_vectors
 from isco_assets.lib.export import export_candidates
 from isco_assets.lib.naming import descriptions_frame
 from isco_assets.lib.novelty import rank_candidates
-from isco_assets.resources.services import KeywordNamerResource
+from isco_assets.resources.services import NamerResource
 from isco_assets.resources.settings import PlatformSettings
 
 GROUP = "discover"
@@ -59,7 +59,7 @@ def job_clusters(context: dg.AssetExecutionContext, settings: PlatformSettings, 
     description="A readable name and summary per cluster from the configured ClusterNamer (offline default: "
     "the most common title and distinctive keywords).",
 )
-def cluster_names(namer: KeywordNamerResource, job_clusters: pd.DataFrame) -> dg.MaterializeResult:
+def cluster_names(namer: NamerResource, job_clusters: pd.DataFrame) -> dg.MaterializeResult:
     frame = descriptions_frame(namer.get_namer().describe(job_clusters))
     return dg.MaterializeResult(value=frame, metadata=table_metadata(frame, ["cluster_id", "name", "summary"]))
 

@@ -6,7 +6,7 @@ import pandas as pd
 
 from isco_assets.defs.metadata import table_metadata, timed
 from isco_assets.lib.posts import clean_posts as clean
-from isco_assets.resources.services import PassThroughTranslator
+from isco_assets.resources.services import TranslatorResource
 
 GROUP = "prepare"
 
@@ -17,7 +17,7 @@ GROUP = "prepare"
     description="Posts with title and description in the target language (title_en, desc_en) and a flag "
     "saying whether a translation happened; the offline default passes text through.",
 )
-def translated_posts(translator: PassThroughTranslator, job_posts: pd.DataFrame) -> dg.MaterializeResult:
+def translated_posts(translator: TranslatorResource, job_posts: pd.DataFrame) -> dg.MaterializeResult:
     with timed() as t:
         frame = job_posts.copy()
         languages = frame["language"].tolist()
