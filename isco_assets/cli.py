@@ -41,10 +41,12 @@ def _config_arg(parser: argparse.ArgumentParser) -> None:
                         help="settings YAML (index sources, partners, thresholds); default $ISCO_CONFIG")
 
 
-def _service(config_path: str):
+def _service(config_path: str, model_path: str = ""):
     from isco_assets.lib.coding import CodingService
 
-    return CodingService.build(load_config(config_path), DataLayout.from_env(), _Bar("encoding index labels"))
+    return CodingService.build(
+        load_config(config_path), DataLayout.from_env(), _Bar("encoding index labels"), model_path
+    )
 
 
 def code_main(argv: Sequence[str] | None = None) -> int:
@@ -82,6 +84,9 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--gold-col", default="isco_code")
     parser.add_argument("--lang-col", default="language")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--model", action="append", default=[],
+                        help="sentence-transformers folder to evaluate; repeat to compare models "
+                        "(default $ISCO_EMBEDDING_MODEL or the packaged model)")
     _config_arg(parser)
     args = parser.parse_args(argv)
     frame = pd.read_csv(args.file, dtype=str, keep_default_na=False)
@@ -93,21 +98,25 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
     valid = gold.map(lambda c: c is not None and taxonomy.is_unit_group(c))
     skipped = int((~valid).sum())
     frame, gold = frame[valid], gold[valid]
-    service = _service(args.config)
-    result = service.code(frame[args.text_col].tolist(), 5, _Bar("encoding texts"))
     languages = frame[args.lang_col].tolist() if args.lang_col in frame.columns else None
-    report = accuracy_report(gold.tolist(), result, languages)
-    report.update(file=str(args.file), rows=len(frame) + skipped, skipped_invalid_gold=skipped)
+    reports = []
+    for model in args.model or [""]:
+        service = _service(args.config, model)
+        result = service.code(frame[args.text_col].tolist(), 5, _Bar("encoding texts"))
+        report = accuracy_report(gold.tolist(), result, languages)
+        report.update(file=str(args.file), model=service.embedder.model_id, rows=len(frame) + skipped,
+                      skipped_invalid_gold=skipped)
+        reports.append(report)
+        if not args.json:
+            _print_report(report)
     if args.json:
-        print(json.dumps(report, indent=2))
-    else:
-        _print_report(report)
+        print(json.dumps(reports[0] if len(reports) == 1 else reports, indent=2))
     return 0
 
 
 def _print_report(report: dict) -> None:
-    print(f"{report['file']}: {report['rows']} rows, {report['skipped_invalid_gold']} skipped (gold code not an "
-          "ISCO-08 unit group)")
+    print(f"{report['file']} with model {report['model']}: {report['rows']} rows, "
+          f"{report['skipped_invalid_gold']} skipped (gold code not an ISCO-08 unit group)")
     columns = ["n", "top1_4digit", "top5_4digit", "top1_3digit", "top1_2digit", "top1_1digit", "review_share",
                "auto_top1_4digit"]
     rows = {"overall": report["overall"], **report.get("by_language", {})}
@@ -169,3 +178,38 @@ def demo_main(argv: Sequence[str] | None = None) -> int:
     path = write_demo_drop(layout.root / "demo" / f"demo_drop_{args.seed}.csv", args.posts, args.seed)
     print(f"wrote {path}")
     return run_main([str(path), *(["--config", args.config] if args.config else [])])
+
+
+def finetune_main(argv: Sequence[str] | None = None) -> int:
+    from isco_assets.lib.embedding import default_model_path
+    from isco_assets.lib.finetune import FineTuneSettings, fine_tune
+    from isco_assets.lib.index_sources import build_index_labels
+
+    parser = argparse.ArgumentParser(
+        prog="isco-finetune",
+        description="Fine-tune the embedding model on the index labels (and accepted feedback in the index); "
+        "saves a versioned model under $ISCO_DATA_DIR/models/ for ISCO_EMBEDDING_MODEL.",
+    )
+    parser.add_argument("--base-model", default=os.environ.get("ISCO_EMBEDDING_MODEL", ""),
+                        help="model folder to start from (default: the packaged all-MiniLM-L6-v2)")
+    parser.add_argument("--epochs", type=int, default=FineTuneSettings.epochs)
+    parser.add_argument("--max-pairs", type=int, default=FineTuneSettings.max_pairs)
+    parser.add_argument("--batch-size", type=int, default=FineTuneSettings.batch_size)
+    _config_arg(parser)
+    args = parser.parse_args(argv)
+    layout = DataLayout.from_env()
+    labels = build_index_labels(load_taxonomy(), load_config(args.config).index_sources)
+    base = Path(args.base_model) if args.base_model else default_model_path()
+    bar = tqdm(desc="fine-tuning", unit="batch", file=sys.stderr)
+
+    def progress(step: int, total: int, loss: float) -> None:
+        bar.total = total
+        bar.update(step - bar.n)
+        bar.set_postfix(loss=f"{loss:.3f}")
+
+    settings = FineTuneSettings(epochs=args.epochs, max_pairs=args.max_pairs, batch_size=args.batch_size)
+    name = base.name if args.base_model else "all-MiniLM-L6-v2"
+    out = fine_tune(base, name, labels, layout.root / "models", settings, progress=progress)
+    bar.close()
+    print(f"saved {out}\nuse it with: export ISCO_EMBEDDING_MODEL={out}\ncompare with: isco-eval FILE --model {out}")
+    return 0

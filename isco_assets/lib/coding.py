@@ -22,8 +22,12 @@ class CodingService:
     cache: EmbeddingCache
 
     @classmethod
-    def build(cls, config: PlatformConfig, layout: DataLayout, progress: Progress | None = None) -> CodingService:
-        embedder = SentenceTransformerEmbedder(os.environ.get("ISCO_EMBEDDING_MODEL") or None)
+    def build(
+        cls, config: PlatformConfig, layout: DataLayout, progress: Progress | None = None, model_path: str = "",
+    ) -> CodingService:
+        """``model_path``: a local sentence-transformers folder; default $ISCO_EMBEDDING_MODEL, else the
+        packaged all-MiniLM-L6-v2."""
+        embedder = SentenceTransformerEmbedder(model_path or os.environ.get("ISCO_EMBEDDING_MODEL") or None)
         cache = EmbeddingCache(layout.embedding_cache, embedder.model_id)
         taxonomy = load_taxonomy()
         labels = build_index_labels(taxonomy, config.index_sources)

@@ -17,18 +17,21 @@ from isco_assets.lib.embedding import Embedder, EmbeddingCache, Progress
 from isco_assets.lib.taxonomy import IscoTaxonomy, normalize_unit_code
 from isco_assets.lib.text import normalize_title
 
-INDEX_COLUMNS = ("code", "label", "label_norm", "source", "language", "kind")
+INDEX_COLUMNS = ("code", "label", "label_norm", "source", "language", "kind", "concept")
+# A label row before normalization: code, label, source, language, kind, concept (the occupation it
+# names: an ESCO URI, or the unit group when the source has no finer concept).
+Row = tuple[str, str, str, str, str, str]
 
 _BULLET = re.compile(r"^\s*[-•*]\s*(.+?)\s*$")
 _QUALIFIER = re.compile(r"\s*\([^)]*\)")
 
 
-def builtin_labels(taxonomy: IscoTaxonomy) -> Iterator[tuple[str, str, str, str, str]]:
+def builtin_labels(taxonomy: IscoTaxonomy) -> Iterator[Row]:
     for code in taxonomy.unit_codes:
-        yield code, taxonomy.title(code), "isco08", "en", "unit_group_title"
+        yield code, taxonomy.title(code), "isco08", "en", "unit_group_title", code
 
 
-def _esco(source: IndexSource) -> Iterator[tuple[str, str, str, str, str]]:
+def _esco(source: IndexSource) -> Iterator[Row]:
     frame = pd.read_csv(source.path, dtype=str, keep_default_na=False)
     kinds = [("preferred_label", "preferred"), ("alt_labels", "alternative")]
     if source.hidden_labels and "hidden_labels" in frame.columns:
@@ -39,7 +42,7 @@ def _esco(source: IndexSource) -> Iterator[tuple[str, str, str, str, str]]:
             continue
         for column, kind in kinds:
             for label in _split_labels(getattr(row, column, "")):
-                yield code, label, source.label, source.language, kind
+                yield code, label, source.label, source.language, kind, getattr(row, "esco_uri", "") or code
 
 
 def _split_labels(value: str) -> list[str]:
@@ -50,13 +53,13 @@ def _split_labels(value: str) -> list[str]:
     return out
 
 
-def _ilo_index(source: IndexSource) -> Iterator[tuple[str, str, str, str, str]]:
+def _ilo_index(source: IndexSource) -> Iterator[Row]:
     frame = pd.read_csv(source.path, dtype=str, keep_default_na=False)
     for title, raw_code in zip(frame["title"], frame["isco_code"], strict=True):
         code = normalize_unit_code(raw_code)
         if code is None or not title.strip():
             continue
-        yield code, _uninvert(title), source.label, source.language, "index_title"
+        yield code, _uninvert(title), source.label, source.language, "index_title", code
 
 
 def _uninvert(title: str) -> str:
@@ -67,25 +70,27 @@ def _uninvert(title: str) -> str:
     return title
 
 
-def _isco_structure(source: IndexSource) -> Iterator[tuple[str, str, str, str, str]]:
+def _isco_structure(source: IndexSource) -> Iterator[Row]:
     frame = pd.read_csv(source.path, dtype=str, keep_default_na=False)
     for row in frame.itertuples(index=False):
         code = normalize_unit_code(row.code) if str(row.level) == "4" else None
         if code is None:
             continue
-        yield code, row.title_en, source.label, source.language, "unit_group_title"
+        yield code, row.title_en, source.label, source.language, "unit_group_title", code
         for line in str(getattr(row, "included_occupations", "")).splitlines():
             match = _BULLET.match(line)
             if match:
-                yield code, _QUALIFIER.sub("", match.group(1)), source.label, source.language, "included_occupation"
+                label = _QUALIFIER.sub("", match.group(1))
+                yield code, label, source.label, source.language, "included_occupation", code
 
 
-def _feedback(source: IndexSource) -> Iterator[tuple[str, str, str, str, str]]:
+def _feedback(source: IndexSource) -> Iterator[Row]:
     frame = pd.read_csv(source.path, dtype=str, keep_default_na=False)
     for row in frame.itertuples(index=False):
         code = normalize_unit_code(row.isco_code)
         if code and row.title.strip():
-            yield code, row.title, source.label, getattr(row, "language", "") or source.language, "feedback"
+            language = getattr(row, "language", "") or source.language
+            yield code, row.title, source.label, language, "feedback", code
 
 
 _READERS = {"esco": _esco, "ilo_index": _ilo_index, "isco_structure": _isco_structure, "feedback": _feedback}
@@ -93,12 +98,12 @@ _READERS = {"esco": _esco, "ilo_index": _ilo_index, "isco_structure": _isco_stru
 
 def build_index_labels(taxonomy: IscoTaxonomy, sources: Iterable[IndexSource] = ()) -> pd.DataFrame:
     """All labels, normalized like job titles, deduplicated per (code, normalized label)."""
-    rows: list[tuple[str, str, str, str, str]] = list(builtin_labels(taxonomy))
+    rows: list[Row] = list(builtin_labels(taxonomy))
     for source in sources:
         if not source.path.is_file():
             raise FileNotFoundError(f"index source {source.label}: file not found: {source.path}")
         rows.extend(r for r in _READERS[source.kind](source) if taxonomy.is_unit_group(r[0]))
-    frame = pd.DataFrame(rows, columns=["code", "label", "source", "language", "kind"])
+    frame = pd.DataFrame(rows, columns=["code", "label", "source", "language", "kind", "concept"])
     frame["label_norm"] = [normalize_title(label) for label in frame["label"]]
     frame = frame[frame["label_norm"] != ""]
     frame = frame.drop_duplicates(subset=["code", "label_norm"]).reset_index(drop=True)
