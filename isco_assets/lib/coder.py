@@ -1,11 +1,12 @@
 """Retrieval coder: job titles to ISCO-08 unit groups by semantic and lexical similarity to index labels.
 
-Labels are scored one by one (semantic cosine plus character n-gram overlap), then aggregated to
-unit groups by a soft vote of the nearest labels: each of the ``neighbours`` best labels votes for its
-group with weight exp(score / temperature). Votes rank the groups and their share is the confidence;
-the best label score of a group is its ``score``, a similarity a person can read. A text needs
-review when its best score is low or the vote margin between the first two groups is small (as
-SOCcer does); the pilot's n.e.c. flag marks a 'not elsewhere classified' group in the top k.
+Labels are shortlisted by semantic cosine, scored on the shortlist by cosine plus character n-gram
+overlap, then aggregated to unit groups by a soft vote of the nearest labels: each of the
+``neighbours`` best labels votes for its group with weight exp(score / temperature). Votes rank the
+groups and their share is the confidence; the best label score of a group is its ``score``, a
+similarity a person can read. A text needs review when its best score is low or the vote margin
+between the first two groups is small (as SOCcer does); the pilot's n.e.c. flag marks a 'not
+elsewhere classified' group in the top k.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from isco_assets.lib.config import CoderSettings
 from isco_assets.lib.taxonomy import IscoTaxonomy
 
 BATCH = 512
+SHORTLIST = 256  # labels per text that get the lexical score; the rest cannot reach the top 50
 
 
 @dataclass(frozen=True)
@@ -52,26 +54,39 @@ class IscoCoder:
         self.taxonomy = taxonomy
         self.settings = settings or CoderSettings()
         self._lexical = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True, dtype=np.float32)
-        self._label_tfidf = self._lexical.fit_transform(self.labels["label_norm"]).T.tocsr()
+        self._label_tfidf = self._lexical.fit_transform(self.labels["label_norm"]).tocsr()
 
-    def label_scores(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-        """(n, labels) combined semantic and lexical similarity."""
+    def _shortlist(self, texts: Sequence[str], vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The semantically nearest labels of each text with their combined score, and per group a
+        lower bound of its best score (semantic part only) for groups off the shortlist."""
         w = self.settings.semantic_weight
-        scores = w * (vectors @ self.vectors.T)
-        scores += (1.0 - w) * (self._lexical.transform(texts) @ self._label_tfidf).toarray()
-        return scores
+        semantic = vectors @ self.vectors.T
+        floor = w * np.maximum.reduceat(semantic, self.group_starts, axis=1)
+        m = min(SHORTLIST, semantic.shape[1])
+        shortlist = np.argpartition(-semantic, m - 1, axis=1)[:, :m] if m < semantic.shape[1] else np.tile(
+            np.arange(m), (len(texts), 1))
+        rows = np.repeat(np.arange(len(texts)), m)
+        query = self._lexical.transform(texts)[rows]
+        lexical = np.asarray(self._label_tfidf[shortlist.ravel()].multiply(query).sum(axis=1)).reshape(len(texts), m)
+        scores = w * np.take_along_axis(semantic, shortlist, axis=1) + (1.0 - w) * lexical
+        return shortlist, scores.astype(np.float32), floor
 
-    def _aggregate(self, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _aggregate(self, shortlist: np.ndarray, scores: np.ndarray, floor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per group: vote share of the nearest labels, and best label score."""
-        best = np.maximum.reduceat(scores, self.group_starts, axis=1)
-        k = max(1, min(self.settings.neighbours, scores.shape[1] - 1))
-        nearest = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        n = len(scores)
+        k = max(1, min(self.settings.neighbours, scores.shape[1]))
+        nearest = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < scores.shape[1] else np.tile(
+            np.arange(k), (n, 1))
         near_scores = np.take_along_axis(scores, nearest, axis=1)
+        near_groups = self.label_group[np.take_along_axis(shortlist, nearest, axis=1)]
         weights = np.exp((near_scores - near_scores.max(axis=1, keepdims=True)) / self.settings.temperature)
-        votes = np.zeros_like(best)
-        rows = np.repeat(np.arange(len(scores)), k)
-        np.add.at(votes, (rows, self.label_group[nearest].ravel()), weights.ravel())
+        rows = np.repeat(np.arange(n), k)
+        votes = np.zeros_like(floor)
+        np.add.at(votes, (rows, near_groups.ravel()), weights.ravel())
         votes /= votes.sum(axis=1, keepdims=True)
+        best = floor.copy()
+        np.maximum.at(best, (np.repeat(np.arange(n), scores.shape[1]), self.label_group[shortlist].ravel()),
+                      scores.ravel())
         return votes, best
 
     def code(self, texts: Sequence[str], vectors: np.ndarray, top_k: int | None = None) -> CodeResult:
@@ -82,7 +97,7 @@ class IscoCoder:
         votes = np.zeros((n, k), dtype=np.float32)
         for start in range(0, n, BATCH):
             stop = min(start + BATCH, n)
-            vote, best = self._aggregate(self.label_scores(texts[start:stop], vectors[start:stop]))
+            vote, best = self._aggregate(*self._shortlist(texts[start:stop], vectors[start:stop]))
             # votes rank the groups; the best label score orders the groups nobody voted for
             top = np.argsort(-(vote + 1e-3 * best), axis=1)[:, :k]
             codes[start:stop] = self.group_codes[top]
