@@ -3,7 +3,9 @@ VENV := .venv
 export ISCO_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(ISCO_DATA_DIR)/dagster_home
 
-.PHONY: setup demo test dev lint
+AZURITE := .azurite/node_modules/.bin/azurite-blob
+
+.PHONY: setup demo test dev lint azurite
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -13,6 +15,12 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
 
+# Azurite, the Azure Blob Storage emulator the tests start on 127.0.0.1 (npm, into the project's .azurite/)
+$(AZURITE):
+	npm install --silent --no-audit --no-fund --prefix .azurite azurite@3.35.0
+
+azurite: $(AZURITE)
+
 setup: $(VENV)/.installed
 	mkdir -p $(DAGSTER_HOME)
 	[ -f $(DAGSTER_HOME)/dagster.yaml ] || cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
@@ -20,11 +28,11 @@ setup: $(VENV)/.installed
 demo: setup
 	$(VENV)/bin/isco-demo
 
-test: setup
+test: setup $(AZURITE)
 	$(VENV)/bin/pytest -q
 
 dev: setup
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1
 
 lint: setup
-	$(VENV)/bin/ruff check isco_assets tests bench
+	$(VENV)/bin/ruff check isco_assets tests bench scrapers deploy

@@ -1,7 +1,9 @@
 """The code location: every ``defs`` domain, with resources chosen from the environment.
 
 Defaults run offline with no credentials. ``ISCO_DATA_DIR`` holds all state, ``ISCO_CONFIG`` names the
-settings file, ``ISCO_EMBEDDING_MODEL`` points at another local sentence-transformers folder.
+settings file, ``ISCO_EMBEDDING_MODEL`` points at another local sentence-transformers folder, and
+``ISCO_LANDING_BACKEND=azure_blob`` moves the landing zone to Azure Blob Storage (see
+``resources/landing.py`` for its variables).
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from isco_assets.defs.embed import assets as embed
 from isco_assets.defs.ingest import assets as ingest
 from isco_assets.defs.ingest.sensors import ingest_drop_job, landing_zone_sensor
 from isco_assets.defs.prepare import assets as prepare
+from isco_assets.defs.scrape.assets import scrape_definitions
+from isco_assets.defs.scrape.resources import JobBoardScraper
 from isco_assets.lib.layout import DataLayout
+from isco_assets.resources.landing import LandingZoneResource, landing_zone_from_env
 from isco_assets.resources.parquet_io import ParquetIOManager
 from isco_assets.resources.services import EmbedderResource, KeywordNamerResource, PassThroughTranslator
 from isco_assets.resources.settings import PlatformSettings
@@ -26,7 +31,8 @@ MODULES = [ingest, prepare, embed, classify, discover]
 
 pipeline_job = dg.define_asset_job(
     "pipeline",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets("raw_job_posts", "quarantined_rows"),
+    selection=dg.AssetSelection.all()
+    - dg.AssetSelection.assets("raw_job_posts", "quarantined_rows", "scraped_job_posts"),
     description="Everything after ingestion: union, cleaning, embeddings, index, codes, clusters, candidates.",
 )
 
@@ -36,24 +42,29 @@ def _env(name: str, default: str = "") -> str | dg.EnvVar:
     return dg.EnvVar(name) if os.environ.get(name) else default
 
 
-def build_definitions(data_dir: str | None = None, config_file: str | None = None) -> dg.Definitions:
+def build_definitions(
+    data_dir: str | None = None, config_file: str | None = None, landing_zone: LandingZoneResource | None = None,
+    scraper: JobBoardScraper | None = None,
+) -> dg.Definitions:
     layout = DataLayout.from_env() if data_dir is None else DataLayout(Path(data_dir).resolve())
     if config_file is None:
         config_file = os.environ.get("ISCO_CONFIG", "")
     settings = PlatformSettings(data_dir=str(layout.root), config_file=config_file)
-    return dg.Definitions(
+    core = dg.Definitions(
         assets=dg.load_assets_from_modules(MODULES),
         asset_checks=dg.load_asset_checks_from_modules(MODULES),
         sensors=[landing_zone_sensor],
         jobs=[ingest_drop_job, pipeline_job],
         resources={
             "settings": settings,
+            "landing_zone": landing_zone or landing_zone_from_env(str(layout.landing)),
             "io_manager": ParquetIOManager(base_dir=str(layout.tables)),
             "embedder": EmbedderResource(model_path=_env("ISCO_EMBEDDING_MODEL")),
             "translator": PassThroughTranslator(),
             "namer": KeywordNamerResource(),
         },
     )
+    return dg.Definitions.merge(core, scrape_definitions(scraper))
 
 
 defs = build_definitions()

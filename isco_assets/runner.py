@@ -11,11 +11,14 @@ import dagster as dg
 import pandas as pd
 
 from isco_assets.defs.partitions import drops_partitions
-from isco_assets.lib.landing import drop_for, iter_drop_files
+from isco_assets.lib.config import load_config
+from isco_assets.lib.drops import PartnerSpec
+from isco_assets.lib.landing import LocalLandingZone, identify, scan
 from isco_assets.lib.layout import DataLayout
+from isco_assets.lib.partners import GENERIC
+from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.parquet_io import read_table
 
-GENERIC = "generic"
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
@@ -27,16 +30,16 @@ class RunOutcome:
     posts: int = 0
 
 
-def land_files(layout: DataLayout, files: Sequence[Path], partner: str = GENERIC) -> list[str]:
+def land_files(zone: LocalLandingZone, files: Sequence[Path], partner: PartnerSpec) -> list[str]:
     """Copy files into the partner's landing folder; return their drop ids."""
-    folder = layout.partner_folder(partner)
-    folder.mkdir(parents=True, exist_ok=True)
     ids = []
     for file in files:
-        target = folder / file.name
+        key = f"{partner.folder}/{file.name}"
+        target = zone.path(key)
         if file.resolve() != target.resolve():
+            target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(file, target)
-        ids.append(drop_for(partner, target).drop_id)
+        ids.append(identify(zone, partner, zone.stat(key)))
     return ids
 
 
@@ -53,15 +56,18 @@ def failure_message(result: dg.ExecuteInProcessResult) -> str:
 def run_pipeline(
     layout: DataLayout, files: Sequence[Path], config_file: str = "", instance: dg.DagsterInstance | None = None,
 ) -> RunOutcome:
-    """Land ``files``, ingest every drop not yet registered (and the given ones), then run the rest."""
+    """Land ``files`` as partner ``generic``, ingest every new drop of the local landing zone (and the
+    given ones), then run the rest."""
     from isco_assets.definitions import build_definitions
 
     instance = instance or dg.DagsterInstance.get()
-    defs = build_definitions(str(layout.root), config_file)
-    outcome = RunOutcome(drop_ids=land_files(layout, files))
+    defs = build_definitions(str(layout.root), config_file, LandingZoneResource(local_dir=str(layout.landing)))
+    partners = load_config(config_file or None).partners
+    zone = LocalLandingZone(layout.landing)
+    outcome = RunOutcome(drop_ids=land_files(zone, files, partners[GENERIC]))
     known = set(instance.get_dynamic_partitions(drops_partitions.name))
-    landed = [drop_for(partner, path).drop_id for partner, path in iter_drop_files(layout.landing)]
-    todo = list(dict.fromkeys([d for d in landed if d not in known] + outcome.drop_ids))
+    found = scan(zone, partners, known, cursor=None)
+    todo = list(dict.fromkeys([d.drop_id for d in found.new] + outcome.drop_ids))
     instance.add_dynamic_partitions(drops_partitions.name, [d for d in todo if d not in known])
     ingest = defs.resolve_job_def("ingest_drop")
     for drop_id in todo:

@@ -1,7 +1,16 @@
-"""Shared fixtures: an isolated data directory and Dagster home per test, and the shared reference data."""
+"""Shared fixtures: an isolated data directory and Dagster home per test, the shared reference data, Azurite."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -28,3 +37,73 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared reference data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+# --- Azurite: the Azure Blob Storage emulator, on 127.0.0.1 ---------------------------------------------------------
+
+AZURITE_BIN = PROJECT_ROOT / ".azurite" / "node_modules" / ".bin" / "azurite-blob"
+# Azurite's well-known development account (public, documented by Microsoft; works only against the emulator)
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+@dataclass(frozen=True)
+class Azurite:
+    blob_url: str  # account URL: http://127.0.0.1:<port>/devstoreaccount1
+
+    @property
+    def connection_string(self) -> str:
+        return (f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+                f"BlobEndpoint={self.blob_url};")
+
+    def new_container(self) -> str:
+        from azure.storage.blob import BlobServiceClient
+
+        name = f"drops-{uuid.uuid4().hex[:12]}"
+        with BlobServiceClient(self.blob_url, credential=AZURITE_KEY) as service:
+            service.create_container(name)
+        return name
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
+    """Azurite's blob service on a free port with a temporary location, stopped after the session."""
+    if not AZURITE_BIN.exists():
+        message = f"Azurite not installed at {AZURITE_BIN}: run `make azurite`"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI installs it: a missing emulator must not pass as skipped tests
+        pytest.skip(message)
+    location = tmp_path_factory.mktemp("azurite")
+    port = free_port()
+    log = (location / "azurite.log").open("wb")
+    proc = subprocess.Popen(
+        [str(AZURITE_BIN), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(location),
+         "--loose", "--skipApiVersionCheck", "--disableTelemetry", "--silent"],
+        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"Azurite exited with {proc.returncode}: {(location / 'azurite.log').read_text()}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            if time.monotonic() > deadline:
+                pytest.fail("Azurite did not listen within 30 s")
+            time.sleep(0.2)
+        yield Azurite(f"http://127.0.0.1:{port}/{AZURITE_ACCOUNT}")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+        log.close()

@@ -7,6 +7,7 @@ from isco_assets.definitions import build_definitions
 ASSETS = {
     "raw_job_posts", "quarantined_rows", "job_posts", "translated_posts", "clean_posts", "post_embeddings",
     "isco_index", "isco_codes", "job_clusters", "cluster_assignments", "cluster_names", "novel_occupation_candidates",
+    "scraped_job_posts",
 }
 
 

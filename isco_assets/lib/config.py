@@ -16,6 +16,7 @@ import yaml
 
 from isco_assets.lib.drops import PartnerSpec
 from isco_assets.lib.language import DEFAULT_LANGUAGES
+from isco_assets.lib.partners import GENERIC, PartnerRegistryError, load_partners
 
 INDEX_SOURCE_KINDS = ("esco", "ilo_index", "isco_structure", "feedback")
 
@@ -59,7 +60,7 @@ class ClusterSettings:
 @dataclass(frozen=True)
 class PlatformConfig:
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
-    partners: dict[str, PartnerSpec] = field(default_factory=lambda: {"generic": PartnerSpec("generic")})
+    partners: dict[str, PartnerSpec] = field(default_factory=lambda: {GENERIC: PartnerSpec(GENERIC)})
     index_sources: tuple[IndexSource, ...] = ()
     coder: CoderSettings = CoderSettings()
     clustering: ClusterSettings = ClusterSettings()
@@ -67,7 +68,7 @@ class PlatformConfig:
 
     def partner(self, name: str) -> PartnerSpec:
         if name not in self.partners:
-            raise ConfigError(f"unknown partner {name!r}: add it under 'partners' in the config file")
+            raise ConfigError(f"unknown partner {name!r}: add it to the partner registry ('partners' in the config)")
         return self.partners[name]
 
 
@@ -82,9 +83,10 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PlatformConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{file}: the top level must be a mapping")
     base = file.parent
-    partners = {"generic": PartnerSpec("generic")}
-    for name, spec in (raw.get("partners") or {}).items():
-        partners[name] = _partner(name, spec or {})
+    try:
+        partners = load_partners(raw.get("partners"), base)
+    except PartnerRegistryError as exc:
+        raise ConfigError(f"{file}: {exc}") from exc
     return PlatformConfig(
         languages=tuple(raw.get("languages") or DEFAULT_LANGUAGES),
         partners=partners,
@@ -102,16 +104,6 @@ def _section(cls: type, values: Any, name: str) -> Any:
     if not isinstance(values, dict) or set(values) - fields:
         raise ConfigError(f"'{name}' takes a mapping with keys {sorted(fields)}; got {values!r}")
     return cls(**values)
-
-
-def _partner(name: str, spec: Any) -> PartnerSpec:
-    if not isinstance(spec, dict):
-        raise ConfigError(f"partner {name!r}: expected a mapping, got {spec!r}")
-    known = {"columns", "format", "encoding", "delimiter", "language", "max_bytes"}
-    unknown = set(spec) - known
-    if unknown:
-        raise ConfigError(f"partner {name!r}: unknown keys {sorted(unknown)}; known: {sorted(known)}")
-    return PartnerSpec(name=name, **spec)
 
 
 def _index_source(item: Any, base: Path) -> IndexSource:

@@ -2,6 +2,11 @@
 
 Every row read ends up either accepted or quarantined with a reason; a file that cannot be read
 at all raises :class:`DropError` with a message that says what is wrong and how to fix it.
+
+CV drops are personal data. Only the columns the pipeline needs are read from them (the job title,
+the occupation and experience text, country and language); every other field (names, e-mails,
+phone numbers, addresses, dates of birth, ...) is never read, and e-mails, phone numbers and
+profile URLs inside the kept text are masked before any row, accepted or quarantined, is returned.
 """
 
 from __future__ import annotations
@@ -22,10 +27,16 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from isco_assets.lib.privacy import mask_personal_data
+
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "post_id", "job_title", "job_desc", "company", "country", "language", "posted_at", "url",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("job_title",)
+# what the pipeline keeps of a CV; the other canonical columns stay empty for CV rows
+CV_COLUMNS: tuple[str, ...] = ("job_title", "job_desc", "country", "language")
+KINDS = ("posts", "cvs")
+CHANGED_FILES = ("replace", "add")
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 MAX_TITLE_CHARS = 250
 MAX_RAW_CHARS = 2000
@@ -41,7 +52,7 @@ class DropError(ValueError):
 
 @dataclass(frozen=True)
 class PartnerSpec:
-    """How one partner delivers: file format, encoding and the mapping to canonical columns."""
+    """How one partner delivers: where, what (posts or CVs), file format, encoding, column mapping."""
 
     name: str
     columns: Mapping[str, str] = field(default_factory=dict)  # canonical name -> partner's column
@@ -50,9 +61,24 @@ class PartnerSpec:
     delimiter: str | None = None
     language: str | None = None  # hint used when detection is unsure
     max_bytes: int = 2 * 1024**3
+    prefix: str = ""  # folder (local) or blob name prefix (Azure) of the partner's drops; default: name
+    kind: str = "posts"  # posts | cvs (personal data: only CV_COLUMNS are read)
+    country_languages: Mapping[str, str] = field(default_factory=dict)  # country code -> language hint
+    changed_files: str = "replace"  # a changed file replaces its earlier version, or adds to it
+
+    @property
+    def folder(self) -> str:
+        return (self.prefix or self.name).strip("/")
+
+    @property
+    def is_cv(self) -> bool:
+        return self.kind == "cvs"
 
     def source_column(self, canonical: str) -> str:
         return self.columns.get(canonical, canonical)
+
+    def language_hint(self, country: str) -> str:
+        return self.country_languages.get(country.upper(), "") or self.language or ""
 
 
 @dataclass
@@ -90,10 +116,15 @@ def parse_drop_id(drop_id: str) -> tuple[str, str, str]:
     return partner, name, short_hash
 
 
+def check_size(filename: str, size: int, partner: PartnerSpec) -> None:
+    if size > partner.max_bytes:
+        raise DropError(f"{filename}: {size:,} bytes is over the limit of {partner.max_bytes:,} bytes "
+                        f"(max_bytes of partner '{partner.name}')")
+
+
 def read_drop(data: bytes, filename: str, partner: PartnerSpec, drop_id: str) -> DropReadResult:
     """Parse and validate one drop file held in memory."""
-    if len(data) > partner.max_bytes:
-        raise DropError(f"{filename}: {len(data):,} bytes is over the limit of {partner.max_bytes:,} bytes")
+    check_size(filename, len(data), partner)
     if not data.strip():
         raise DropError(f"{filename}: the file is empty (no header, no rows)")
     name = filename
@@ -228,6 +259,8 @@ def _validate(
         if fields is not None:
             row, reason = _canonical_row(fields, partner)
         if row is None:
+            if partner.is_cv:  # a CV's raw row holds personal fields: keep only what the pipeline reads
+                raw = _cv_raw(fields, partner)
             quarantined.append(
                 {"drop_id": drop_id, "partner": partner.name, "row_number": number, "reason": reason, "raw": raw}
             )
@@ -251,8 +284,23 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _cv_text(fields: Mapping[str, Any], partner: PartnerSpec, column: str) -> str:
+    return mask_personal_data(_text(fields.get(partner.source_column(column))))
+
+
+def _cv_raw(fields: Mapping[str, Any] | None, partner: PartnerSpec) -> str:
+    """The kept part of a quarantined CV row; nothing of a row that could not be parsed."""
+    if fields is None:
+        return ""
+    kept = {c: _cv_text(fields, partner, c) for c in CV_COLUMNS}
+    return json.dumps(kept, ensure_ascii=False)[:MAX_RAW_CHARS]
+
+
 def _canonical_row(fields: Mapping[str, Any], partner: PartnerSpec) -> tuple[dict[str, Any] | None, str | None]:
-    row = {c: _text(fields.get(partner.source_column(c))) for c in CANONICAL_COLUMNS}
+    if partner.is_cv:
+        row = {c: _cv_text(fields, partner, c) if c in CV_COLUMNS else "" for c in CANONICAL_COLUMNS}
+    else:
+        row = {c: _text(fields.get(partner.source_column(c))) for c in CANONICAL_COLUMNS}
     title = row["job_title"]
     if not title:
         return None, "missing job_title"
@@ -265,7 +313,7 @@ def _canonical_row(fields: Mapping[str, Any], partner: PartnerSpec) -> tuple[dic
         if parsed is None:
             return None, f"invalid posted_at {row['posted_at'][:40]!r} (expected an ISO date)"
         row["posted_at"] = parsed
-    row["language"] = (row["language"] or partner.language or "").lower()[:2]
+    row["language"] = (row["language"] or partner.language_hint(row["country"])).lower()[:2]
     return row, None
 
 

@@ -40,6 +40,3 @@ class DataLayout:
     @property
     def dagster_home(self) -> Path:
         return self.root / "dagster_home"
-
-    def partner_folder(self, partner: str) -> Path:
-        return self.landing / partner

@@ -42,9 +42,13 @@ class ParquetIOManager(dg.ConfigurableIOManager):
                 raise TypeError(f"{context.asset_key.to_user_string()}: a partitioned asset returns "
                                 "{partition_key: DataFrame}")
             for partition, frame in obj.items():
-                _write(frame, self._path(context.asset_key, partition))
+                self.store(context.asset_key, frame, partition)
             return
-        _write(obj, self._path(context.asset_key))
+        self.store(context.asset_key, obj)
+
+    def store(self, key: dg.AssetKey, frame: pd.DataFrame, partition: str | None = None) -> None:
+        """Write one table where ``load_input`` finds it; for assets that report each partition themselves."""
+        _write(frame, self._path(key, partition))
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         key = context.asset_key

@@ -1,36 +1,55 @@
-"""Ingest: partner drops into validated rows (raw_job_posts, quarantined_rows) and the deduplicated union."""
+"""Ingest: partner drops into validated rows (raw_job_posts, quarantined_rows) and the deduplicated union.
 
+A bad drop fails its own partition, never the others. ``raw_job_posts`` runs many drops in one run
+(``BackfillPolicy.single_run()``: a backfill over thousands of drops is one run, not thousands), and
+Dagster 1.13 turns an ``Output`` of a ranged run into a materialization of *every* partition in the
+range, so a run that returned the good drops would also mark the bad ones materialized. Instead the
+asset stores each good drop's tables itself (through the Parquet IO manager's ``store``, where
+``load_input`` finds them) and reports one ``AssetMaterialization`` per good drop, with that drop's
+counts; each bad drop gets an ``AssetObservation`` with ``status: rejected`` and the reason. At the
+end, if any drop was rejected, the step raises ``dg.Failure(allow_retries=False)`` naming them. The
+backfill daemon counts a ranged run's partitions that have a materialization as done and the rest
+as failed, so a backfill shows exactly the bad drops failed and the good ones landed; a sensor run
+(one drop) fails only when its drop is bad.
+
+A rejected drop is not retried: the sensor registers each drop id once (its partition) with
+``run_key=drop_id``, ``allow_retries=False`` bypasses op retry policies, and the production
+``dagster.yaml`` retries runs only after infrastructure failures (``retry_on_asset_or_op_failure: false``).
+Re-running it is a deliberate backfill, after the partner or the registry was fixed.
+"""
+
+from collections.abc import Iterator
 
 import dagster as dg
 import pandas as pd
 
-from isco_assets.defs.metadata import table_metadata, timed
+from isco_assets.defs.metadata import preview, table_metadata, timed
 from isco_assets.defs.partitions import drops_partitions
-from isco_assets.lib.drops import DropError, DropReadResult, read_drop
-from isco_assets.lib.landing import find_drop
+from isco_assets.lib.drops import DropError, read_drop
+from isco_assets.lib.landing import current_versions, open_drop
 from isco_assets.lib.language import LanguageDetector
 from isco_assets.lib.posts import union_posts
+from isco_assets.resources.landing import LandingZoneResource
+from isco_assets.resources.parquet_io import ParquetIOManager
 from isco_assets.resources.settings import PlatformSettings
 
 GROUP = "ingest"
-
-
-def read_partner_drop(settings: PlatformSettings, drop_id: str) -> DropReadResult:
-    drop = find_drop(settings.layout.landing, drop_id)
-    partner = settings.config.partner(drop.partner)
-    return read_drop(drop.path.read_bytes(), drop.path.name, partner, drop_id)
+RAW = dg.AssetKey("raw_job_posts")
+QUARANTINE = dg.AssetKey("quarantined_rows")
 
 
 @dg.multi_asset(
     outs={
         "raw_job_posts": dg.AssetOut(
-            group_name=GROUP,
+            group_name=GROUP, is_required=False,
             description="Rows of each partner drop that passed validation, mapped to the canonical columns "
-            "(job_title, job_desc, post_id, company, country, language, posted_at, url).",
+            "(job_title, job_desc, post_id, company, country, language, posted_at, url). One partition per drop; "
+            "a bad drop fails its own partition (observation 'rejected' with the reason), never the others.",
         ),
         "quarantined_rows": dg.AssetOut(
-            group_name=GROUP,
-            description="Rows of each drop that failed validation, with the reason and the raw row.",
+            group_name=GROUP, is_required=False,
+            description="Rows of each drop that failed validation, with the reason and the raw row (for CVs only "
+            "the columns the pipeline reads, masked).",
         ),
     },
     partitions_def=drops_partitions,
@@ -38,69 +57,85 @@ def read_partner_drop(settings: PlatformSettings, drop_id: str) -> DropReadResul
     check_specs=[
         dg.AssetCheckSpec(
             "rows_reconcile", asset="raw_job_posts",
-            description="Accepted plus quarantined rows equal the rows read, for every drop.",
+            description="Accepted plus quarantined rows equal the rows read, for every drop of the run.",
         )
     ],
 )
-def raw_job_posts(context: dg.AssetExecutionContext, settings: PlatformSettings):
-    accepted: dict[str, pd.DataFrame] = {}
-    quarantined: dict[str, pd.DataFrame] = {}
+def raw_job_posts(
+    context: dg.AssetExecutionContext, settings: PlatformSettings, landing_zone: LandingZoneResource,
+    io_manager: dg.ResourceParam[ParquetIOManager],
+) -> Iterator[dg.AssetMaterialization | dg.AssetObservation | dg.AssetCheckResult]:
+    partners = settings.config.partners
     counts: dict[str, dict[str, int]] = {}
-    failures: list[str] = []
-    with timed() as t:
+    rejected: dict[str, str] = {}
+    with landing_zone.open() as zone:
         for drop_id in context.partition_keys:
-            try:
-                result = read_partner_drop(settings, drop_id)
-            except (DropError, FileNotFoundError) as exc:
-                failures.append(f"{drop_id}: {exc}")
-                context.log.error(f"drop {drop_id} rejected: {exc}")
-                continue
-            accepted[drop_id], quarantined[drop_id] = result.accepted, result.quarantined
+            with timed() as t:
+                try:
+                    partner, file, data = open_drop(zone, partners, drop_id)
+                    result = read_drop(data, file.name, partner, drop_id)
+                except DropError as exc:
+                    rejected[drop_id] = str(exc)
+                    context.log.error(f"drop {drop_id} rejected: {exc}")
+                    yield dg.AssetObservation(RAW, partition=drop_id,
+                                              metadata={"status": "rejected", "reason": str(exc)})
+                    continue
+                io_manager.store(RAW, result.accepted, drop_id)
+                io_manager.store(QUARANTINE, result.quarantined, drop_id)
             counts[drop_id] = {
                 "rows_read": result.rows_read, "accepted": len(result.accepted), "quarantined": len(result.quarantined)
             }
             context.log.info(f"drop {drop_id}: {counts[drop_id]}")
-    if failures:
-        raise dg.Failure(description="; ".join(failures), metadata={"drops_ok": list(counts)})
-    all_accepted = pd.concat(accepted.values(), ignore_index=True)
-    all_quarantined = pd.concat(quarantined.values(), ignore_index=True)
-    totals = {k: sum(c[k] for c in counts.values()) for k in ("rows_read", "accepted", "quarantined")}
-    reasons = all_quarantined["reason"].str.replace(r":.*", "", regex=True).value_counts().to_dict()
-    yield dg.Output(
-        accepted, output_name="raw_job_posts",
-        metadata=table_metadata(all_accepted, ["drop_id", "job_title", "company", "country", "language"],
-                                rows_read=totals["rows_read"], quarantined=totals["quarantined"],
-                                per_drop=dg.MetadataValue.json(counts), seconds=t["seconds"]),
-    )
-    yield dg.Output(
-        quarantined, output_name="quarantined_rows",
-        metadata=table_metadata(all_quarantined, ["drop_id", "row_number", "reason"],
-                                reasons=dg.MetadataValue.json(reasons)),
-    )
+            reasons = result.quarantined["reason"].str.replace(r":.*", "", regex=True).value_counts().to_dict()
+            yield dg.AssetMaterialization(RAW, partition=drop_id, metadata={
+                **table_metadata(result.accepted, ["job_title", "company", "country", "language"]),
+                **counts[drop_id], "source": zone.url(file.key), "bytes": file.size, "seconds": t["seconds"],
+            })
+            yield dg.AssetMaterialization(QUARANTINE, partition=drop_id, metadata={
+                "dagster/row_count": len(result.quarantined), "reasons": dg.MetadataValue.json(reasons),
+                "preview": preview(result.quarantined, ["row_number", "reason"]),
+            })
     broken = {d: c for d, c in counts.items() if c["accepted"] + c["quarantined"] != c["rows_read"]}
     yield dg.AssetCheckResult(
-        check_name="rows_reconcile", asset_key="raw_job_posts", passed=not broken,
+        check_name="rows_reconcile", asset_key=RAW, passed=not broken,
         metadata={"drops_checked": len(counts), "mismatched": dg.MetadataValue.json(broken)},
     )
+    if rejected:
+        raise dg.Failure(
+            description=f"{len(rejected)} of {len(context.partition_keys)} drops rejected (the others were stored): "
+            + "; ".join(f"{d}: {reason}" for d, reason in rejected.items()),
+            metadata={"rejected": dg.MetadataValue.json(rejected), "stored": dg.MetadataValue.json(sorted(counts))},
+            allow_retries=False,
+        )
 
 
 @dg.asset(
     group_name=GROUP,
     ins={"raw_job_posts": dg.AssetIn(partition_mapping=dg.AllPartitionMapping())},
-    automation_condition=dg.AutomationCondition.eager(),
-    description="All accepted posts of all drops: exact duplicates removed by content hash, e-mails, phone "
-    "numbers and personal URLs masked, language detected among the configured languages.",
+    # eager, but not held back by missing drops: a rejected drop stays unmaterialized for good
+    automation_condition=dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing()),
+    description="All accepted posts of all drops (of a changed file only its latest version, unless its partner "
+    "says changed_files: add): exact duplicates removed by content hash, e-mails, phone numbers and personal URLs "
+    "masked, language detected among the configured languages. Updates once after a backfill, not per drop.",
 )
 def job_posts(context: dg.AssetExecutionContext, settings: PlatformSettings, raw_job_posts: pd.DataFrame):
     with timed() as t:
+        stored = set(raw_job_posts["drop_id"]) if len(raw_job_posts) else set()
+        registered = context.instance.get_dynamic_partitions(drops_partitions.name)
+        current = current_versions([d for d in registered if d in stored], settings.config.partners)
+        superseded = sorted(stored - current)
+        if superseded:
+            raw_job_posts = raw_job_posts[raw_job_posts["drop_id"].isin(current)]
         detector = LanguageDetector(settings.config.languages)
         posts, stats = union_posts(raw_job_posts, detector)
-    context.log.info(f"{stats.rows_in:,} rows, {stats.duplicates_removed:,} duplicates removed")
+    context.log.info(f"{stats.rows_in:,} rows, {stats.duplicates_removed:,} duplicates removed, "
+                     f"{len(superseded)} superseded drop versions left out")
     return dg.MaterializeResult(
         value=posts,
         metadata=table_metadata(
             posts, ["post_id", "job_title", "language", "language_confidence", "country"],
-            rows_in=stats.rows_in, duplicates_removed=stats.duplicates_removed,
+            rows_in=stats.rows_in, duplicates_removed=stats.duplicates_removed, drops=len(current),
+            superseded_drops=dg.MetadataValue.json(superseded),
             languages=dg.MetadataValue.json(posts["language"].value_counts().to_dict()), seconds=t["seconds"],
         ),
     )

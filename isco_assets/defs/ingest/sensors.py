@@ -1,12 +1,10 @@
-"""The landing-zone sensor: one dynamic partition and one run per new drop file."""
-
-
-import json
+"""The landing-zone sensor: one dynamic partition and one run per new drop, in one tick."""
 
 import dagster as dg
 
 from isco_assets.defs.partitions import drops_partitions
-from isco_assets.lib.landing import drop_for, iter_drop_files
+from isco_assets.lib.landing import scan
+from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.settings import PlatformSettings
 
 ingest_drop_job = dg.define_asset_job(
@@ -21,29 +19,29 @@ ingest_drop_job = dg.define_asset_job(
     job=ingest_drop_job,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Watches $ISCO_DATA_DIR/landing/<partner>/ and registers each new file as a drop partition "
-    "with its run, in one tick. The cursor remembers file size and mtime so unchanged files are not re-hashed.",
+    description="Lists every partner's folder of the landing zone (local folder or Azure Blob container, paged) "
+    "and, in one tick, registers each new drop as a partition of 'drops' and requests its run. The cursor keeps "
+    "the newest last-modified time and the recently seen names per partner, so a file is hashed once; a re-sent "
+    "identical file is not a new drop, a changed one is. At most max_new_drops_per_tick files are hashed per tick.",
 )
-def landing_zone_sensor(context: dg.SensorEvaluationContext, settings: PlatformSettings) -> dg.SensorResult:
-    landing = settings.layout.landing
-    seen: dict[str, list] = json.loads(context.cursor) if context.cursor else {}
-    known = set(context.instance.get_dynamic_partitions(drops_partitions.name))
-    new: list[str] = []
-    for partner, path in iter_drop_files(landing):
-        key = str(path.relative_to(landing))
-        stat = path.stat()
-        cached = seen.get(key)
-        if cached and cached[0] == stat.st_mtime_ns and cached[1] == stat.st_size:
-            drop_id = cached[2]
-        else:
-            drop_id = drop_for(partner, path).drop_id
-            seen[key] = [stat.st_mtime_ns, stat.st_size, drop_id]
-        if drop_id not in known and drop_id not in new:
-            new.append(drop_id)
-    if new:
-        context.log.info(f"new drops: {new}")
+def landing_zone_sensor(
+    context: dg.SensorEvaluationContext, settings: PlatformSettings, landing_zone: LandingZoneResource
+) -> dg.SensorResult:
+    known = context.instance.get_dynamic_partitions(drops_partitions.name)
+    with landing_zone.open() as zone:
+        found = scan(zone, settings.config.partners, known, context.cursor, landing_zone.max_new_drops_per_tick)
+    for key, same in found.redelivered:
+        context.log.info(f"{key}: same content as drop {same}, not a new drop")
+    if found.new:
+        context.log.info(f"{len(found.new)} new drops: {[d.drop_id for d in found.new[:20]]}")
+    if found.more:
+        context.log.info("more files wait; the next tick goes on from the cursor")
+    new = [d.drop_id for d in found.new]
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(partition_key=d, run_key=d) for d in new],
+        run_requests=[
+            dg.RunRequest(partition_key=d.drop_id, run_key=d.drop_id, tags={"isco/partner": d.partner})
+            for d in found.new
+        ],
         dynamic_partitions_requests=[drops_partitions.build_add_request(new)] if new else [],
-        cursor=json.dumps(seen, sort_keys=True),
+        cursor=found.cursor,
     )

@@ -1,0 +1,1 @@
+"""The Scrapy project: spiders for schema.org JobPosting and selector boards, politeness, pipelines."""
