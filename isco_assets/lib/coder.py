@@ -51,7 +51,7 @@ class IscoCoder:
         self.group_codes, self.group_starts, self.label_group = np.unique(
             sorted_codes, return_index=True, return_inverse=True
         )
-        self.taxonomy = taxonomy
+        self._nec_group = np.array([taxonomy.is_nec(c) for c in self.group_codes], dtype=bool)
         self.settings = settings or CoderSettings()
         self._lexical = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True, dtype=np.float32)
         self._label_tfidf = self._lexical.fit_transform(self.labels["label_norm"]).tocsr()
@@ -95,6 +95,7 @@ class IscoCoder:
         codes = np.empty((n, k), dtype=object)
         scores = np.zeros((n, k), dtype=np.float32)
         votes = np.zeros((n, k), dtype=np.float32)
+        nec = np.zeros(n, dtype=bool)
         for start in range(0, n, BATCH):
             stop = min(start + BATCH, n)
             vote, best = self._aggregate(*self._shortlist(texts[start:stop], vectors[start:stop]))
@@ -103,9 +104,9 @@ class IscoCoder:
             codes[start:stop] = self.group_codes[top]
             scores[start:stop] = np.take_along_axis(best, top, axis=1)
             votes[start:stop] = np.take_along_axis(vote, top, axis=1)
+            nec[start:stop] = self._nec_group[top].any(axis=1)
         margin = votes[:, 0] - (votes[:, 1] if k > 1 else 0.0)
         needs_review = (scores[:, 0] < self.settings.review_min_score) | (margin < self.settings.review_min_margin)
-        nec = np.array([any(self.taxonomy.is_nec(c) for c in row) for row in codes], dtype=bool)
         return CodeResult(codes, scores, votes, votes[:, 0].copy(), needs_review, nec)
 
 
