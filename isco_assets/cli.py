@@ -198,7 +198,8 @@ def finetune_main(argv: Sequence[str] | None = None) -> int:
     _config_arg(parser)
     args = parser.parse_args(argv)
     layout = DataLayout.from_env()
-    labels = build_index_labels(load_taxonomy(), load_config(args.config).index_sources)
+    config = load_config(args.config)
+    labels = build_index_labels(load_taxonomy(), config.index_sources, config.index_exclude)
     base = Path(args.base_model) if args.base_model else default_model_path()
     bar = tqdm(desc="fine-tuning", unit="batch", file=sys.stderr)
 

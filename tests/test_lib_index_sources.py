@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from isco_assets.lib.config import IndexSource, load_config
+from isco_assets.lib.config import ConfigError, IndexSource, load_config
 from isco_assets.lib.index_sources import INDEX_COLUMNS, build_index_labels
 from isco_assets.lib.taxonomy import load_taxonomy
 
@@ -176,3 +177,27 @@ def test_reference_sources_cover_unit_groups(shared_data: Path) -> None:
         assert covered > 400, (source.label, covered)
     assert frame.loc[frame["source"] == "ilo_index", "code"].nunique() > 400
     assert not frame.duplicated(["code", "label_norm"]).any()
+
+
+def test_exclude_leaves_out_occupations_and_groups(tmp_path):
+    path = tmp_path / "esco.csv"
+    pd.DataFrame({
+        "esco_uri": ["uri:scrum", "uri:dev"], "preferred_label": ["scrum master", "software developer"],
+        "alt_labels": ["agile coach", "programmer"], "isco_code": ["2421", "2512"],
+    }).to_csv(path, index=False)
+    source = IndexSource("esco", path, name="esco_en")
+    frame = build_index_labels(load_taxonomy(), [source], exclude={"uri:scrum", "2611"})
+    assert "scrum master" not in set(frame["label_norm"])
+    assert "programmer" in set(frame["label_norm"])
+    assert not frame["code"].str.startswith("2611").any()
+    assert (frame["code"] == "2421").any()  # the unit group itself stays, through its title
+
+
+def test_config_exclude_inline_and_files(tmp_path):
+    (tmp_path / "left_out.txt").write_text("# emerging\nuri:drone\n\n2166\n", encoding="utf-8")
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("index:\n  exclude: [uri:scrum]\n  exclude_files: [left_out.txt]\n", encoding="utf-8")
+    assert load_config(cfg).index_exclude == {"uri:scrum", "uri:drone", "2166"}
+    cfg.write_text("index:\n  exclude_files: [missing.txt]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="exclude file not found"):
+        load_config(cfg)

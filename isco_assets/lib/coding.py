@@ -30,7 +30,7 @@ class CodingService:
         embedder = SentenceTransformerEmbedder(model_path or os.environ.get("ISCO_EMBEDDING_MODEL") or None)
         cache = EmbeddingCache(layout.embedding_cache, embedder.model_id)
         taxonomy = load_taxonomy()
-        labels = build_index_labels(taxonomy, config.index_sources)
+        labels = build_index_labels(taxonomy, config.index_sources, config.index_exclude)
         vectors, _ = embed_index(labels, embedder, cache, progress)
         return cls(IscoCoder(labels, vectors, taxonomy, config.coder), embedder, cache)
 

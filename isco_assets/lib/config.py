@@ -62,6 +62,7 @@ class PlatformConfig:
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
     partners: dict[str, PartnerSpec] = field(default_factory=lambda: {GENERIC: PartnerSpec(GENERIC)})
     index_sources: tuple[IndexSource, ...] = ()
+    index_exclude: frozenset[str] = frozenset()  # occupation URIs (concepts) or ISCO codes left out of the index
     coder: CoderSettings = CoderSettings()
     clustering: ClusterSettings = ClusterSettings()
     source_file: Path | None = None
@@ -83,6 +84,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PlatformConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{file}: the top level must be a mapping")
     base = file.parent
+    index = raw.get("index") or {}
+    if not isinstance(index, dict) or set(index) - {"sources", "exclude", "exclude_files"}:
+        raise ConfigError(f"{file}: 'index' takes a mapping with keys sources, exclude, exclude_files")
     try:
         partners = load_partners(raw.get("partners"), base)
     except PartnerRegistryError as exc:
@@ -90,7 +94,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PlatformConfig:
     return PlatformConfig(
         languages=tuple(raw.get("languages") or DEFAULT_LANGUAGES),
         partners=partners,
-        index_sources=tuple(_index_source(item, base) for item in (raw.get("index") or {}).get("sources") or []),
+        index_sources=tuple(_index_source(item, base) for item in index.get("sources") or []),
+        index_exclude=_exclude(index, base),
         coder=_section(CoderSettings, raw.get("coder"), "coder"),
         clustering=_section(ClusterSettings, raw.get("clustering"), "clustering"),
         source_file=file,
@@ -122,3 +127,19 @@ def _index_source(item: Any, base: Path) -> IndexSource:
         name=item.get("name", ""),
         hidden_labels=bool(item.get("hidden_labels", False)),
     )
+
+
+def _exclude(index: dict[str, Any], base: Path) -> frozenset[str]:
+    """``exclude``: occupation URIs or ISCO codes inline; ``exclude_files``: text files with one per line."""
+    entries = index.get("exclude") or []
+    if not isinstance(entries, list):
+        raise ConfigError(f"'index.exclude' takes a list of occupation URIs or ISCO codes; got {entries!r}")
+    out = {str(e).strip() for e in entries}
+    for item in index.get("exclude_files") or []:
+        path = Path(os.path.expandvars(str(item)))
+        path = path if path.is_absolute() else (base / path).resolve()
+        if not path.is_file():
+            raise ConfigError(f"index exclude file not found: {path}")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        out.update(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
+    return frozenset(e for e in out if e)

@@ -7,7 +7,7 @@ file that taught it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -96,14 +96,23 @@ def _feedback(source: IndexSource) -> Iterator[Row]:
 _READERS = {"esco": _esco, "ilo_index": _ilo_index, "isco_structure": _isco_structure, "feedback": _feedback}
 
 
-def build_index_labels(taxonomy: IscoTaxonomy, sources: Iterable[IndexSource] = ()) -> pd.DataFrame:
-    """All labels, normalized like job titles, deduplicated per (code, normalized label)."""
+def build_index_labels(
+    taxonomy: IscoTaxonomy, sources: Iterable[IndexSource] = (), exclude: Collection[str] = ()
+) -> pd.DataFrame:
+    """All labels, normalized like job titles, deduplicated per (code, normalized label).
+
+    ``exclude`` leaves out occupations (labels whose concept is one of the URIs) and ISCO groups (labels
+    whose code starts with one of the codes), as leave-out evaluations need.
+    """
     rows: list[Row] = list(builtin_labels(taxonomy))
     for source in sources:
         if not source.path.is_file():
             raise FileNotFoundError(f"index source {source.label}: file not found: {source.path}")
         rows.extend(r for r in _READERS[source.kind](source) if taxonomy.is_unit_group(r[0]))
     frame = pd.DataFrame(rows, columns=["code", "label", "source", "language", "kind", "concept"])
+    if exclude:
+        codes = tuple(e for e in exclude if e.isdigit())
+        frame = frame[~frame["concept"].isin(set(exclude)) & ~frame["code"].str.startswith(codes or ("\0",))]
     frame["label_norm"] = [normalize_title(label) for label in frame["label"]]
     frame = frame[frame["label_norm"] != ""]
     frame = frame.drop_duplicates(subset=["code", "label_norm"]).reset_index(drop=True)

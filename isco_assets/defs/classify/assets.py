@@ -27,7 +27,7 @@ def isco_index(
 ) -> dg.MaterializeResult:
     model = embedder.get_embedder()
     with timed() as t:
-        labels = build_index_labels(settings.taxonomy, settings.config.index_sources)
+        labels = build_index_labels(settings.taxonomy, settings.config.index_sources, settings.config.index_exclude)
         vectors, encoded = embed_index(
             labels, model, EmbeddingCache(settings.layout.embedding_cache, model.model_id),
             progress_logger(context, "encoding index labels"),
