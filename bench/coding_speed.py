@@ -15,7 +15,7 @@ from isco_assets.lib.coding import CodingService
 from isco_assets.lib.config import load_config
 from isco_assets.lib.demo import generate_posts
 from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.text import normalize_title
+from isco_assets.lib.text import coding_title
 
 
 def main() -> None:
@@ -29,7 +29,7 @@ def main() -> None:
     while len(titles) < args.titles:
         titles = list(dict.fromkeys([*titles, *(p["job_title"] for p in generate_posts(5000, seed=seed))]))
         seed += 1
-    titles = [normalize_title(t) for t in titles[: args.titles]]
+    titles = [coding_title(t) for t in titles[: args.titles]]
     start = time.perf_counter()
     vectors = service.embedder.encode(titles)
     encoded = time.perf_counter() - start

@@ -161,3 +161,29 @@ def test_labels_and_vectors_must_align() -> None:
     labels = _labels(INDEX)
     with pytest.raises(ValueError, match="labels but"):
         IscoCoder(labels, embed(labels["label_norm"].tolist())[:-1], load_taxonomy())
+
+
+def test_coded_titles_code_only_what_is_new_and_start_over_when_the_index_changes(tmp_path) -> None:
+    from isco_assets.lib.coding import CodedTitles
+
+    asked: list[list[str]] = []
+
+    def counting_embed(texts: list[str]) -> np.ndarray:
+        asked.append(list(texts))
+        return embed(texts)
+
+    def run(rows: list[tuple[str, str]], titles: list[str]) -> pd.DataFrame:
+        coder = _coder(rows)
+        frame, _ = CodedTitles(tmp_path, coder.labels, "model", coder.settings).code(
+            titles, coder, counting_embed, load_taxonomy())
+        return frame
+
+    first = run(INDEX, ["truck driver", "registered nurse"])
+    second = run(INDEX, ["registered nurse", "java programmer", "truck driver"])
+    assert asked == [["truck driver", "registered nurse"], ["java programmer"]]
+    assert list(first.columns) == RESULT_COLUMNS
+    assert set(second["title_norm"]) == {"registered nurse", "java programmer", "truck driver"}
+    assert second.set_index("title_norm").loc["truck driver", "isco_code"] == "8332"
+    run([*INDEX, ("8331", "bus driver")], ["truck driver"])
+    assert asked[-1] == ["truck driver"]  # another index: earlier results no longer count
+    assert len(list(tmp_path.glob("*.parquet"))) == 1

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import torch
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from isco_assets.lib.config import CoderSettings
@@ -23,6 +24,7 @@ from isco_assets.lib.taxonomy import IscoTaxonomy
 
 BATCH = 512
 SHORTLIST = 256  # labels per text that get the lexical score; the rest cannot reach the top 50
+EXACT_CHUNK = 64  # texts per exact rescoring step (64 x 256 label vectors at a time)
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,17 @@ class CodeResult:
     nec_flag: np.ndarray  # (n,) bool
 
 
+def _search_matrix(vectors: np.ndarray) -> torch.Tensor:
+    """Label vectors for the shortlist search: on the GPU when present, in half precision where the
+    hardware multiplies it natively, else float32."""
+    matrix = torch.from_numpy(vectors)
+    if torch.cuda.is_available():
+        return matrix.to("cuda", torch.float16)
+    if torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported():
+        return matrix.to(torch.bfloat16)
+    return matrix
+
+
 class IscoCoder:
     def __init__(
         self, labels: pd.DataFrame, label_vectors: np.ndarray, taxonomy: IscoTaxonomy,
@@ -44,35 +57,39 @@ class IscoCoder:
     ):
         if len(labels) != len(label_vectors):
             raise ValueError(f"{len(labels)} labels but {len(label_vectors)} vectors")
-        order = np.argsort(labels["code"].to_numpy(), kind="stable")
-        self.labels = labels.iloc[order].reset_index(drop=True)
-        self.vectors = np.ascontiguousarray(label_vectors[order], dtype=np.float32)
-        sorted_codes = self.labels["code"].to_numpy()
-        self.group_codes, self.group_starts, self.label_group = np.unique(
-            sorted_codes, return_index=True, return_inverse=True
-        )
+        self.labels = labels.reset_index(drop=True)
+        self.vectors = np.ascontiguousarray(label_vectors, dtype=np.float32)
+        self.group_codes, self.label_group = np.unique(self.labels["code"].to_numpy(), return_inverse=True)
+        self._search = _search_matrix(self.vectors)
         self._nec_group = np.array([taxonomy.is_nec(c) for c in self.group_codes], dtype=bool)
         self.settings = settings or CoderSettings()
         self._lexical = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True, dtype=np.float32)
         self._label_tfidf = self._lexical.fit_transform(self.labels["label_norm"]).tocsr()
 
-    def _shortlist(self, texts: Sequence[str], vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The semantically nearest labels of each text with their combined score, and per group a
-        lower bound of its best score (semantic part only) for groups off the shortlist."""
-        w = self.settings.semantic_weight
-        semantic = vectors @ self.vectors.T
-        floor = w * np.maximum.reduceat(semantic, self.group_starts, axis=1)
-        m = min(SHORTLIST, semantic.shape[1])
-        shortlist = np.argpartition(-semantic, m - 1, axis=1)[:, :m] if m < semantic.shape[1] else np.tile(
-            np.arange(m), (len(texts), 1))
-        rows = np.repeat(np.arange(len(texts)), m)
-        query = self._lexical.transform(texts)[rows]
-        lexical = np.asarray(self._label_tfidf[shortlist.ravel()].multiply(query).sum(axis=1)).reshape(len(texts), m)
-        scores = w * np.take_along_axis(semantic, shortlist, axis=1) + (1.0 - w) * lexical
-        return shortlist, scores.astype(np.float32), floor
+    def _shortlist(self, texts: Sequence[str], vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The semantically nearest labels of each text with their combined score.
 
-    def _aggregate(self, shortlist: np.ndarray, scores: np.ndarray, floor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per group: vote share of the nearest labels, and best label score."""
+        The search runs in half precision where the hardware multiplies it natively (CUDA, CPUs with
+        AMX or AVX512-BF16), which only decides the shortlist; cosines on the shortlist are exact.
+        """
+        w = self.settings.semantic_weight
+        m = min(SHORTLIST, len(self.vectors))
+        with torch.inference_mode():
+            query = torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32))
+            similarity = query.to(self._search.device, self._search.dtype) @ self._search.T
+            shortlist = torch.topk(similarity, m, dim=1, sorted=False).indices.cpu().numpy()
+        semantic = np.concatenate([
+            np.einsum("nd,nkd->nk", vectors[i:i + EXACT_CHUNK], self.vectors[shortlist[i:i + EXACT_CHUNK]])
+            for i in range(0, len(texts), EXACT_CHUNK)
+        ])
+        rows = np.repeat(np.arange(len(texts)), m)
+        query_ngrams = self._lexical.transform(texts)[rows]
+        lexical = self._label_tfidf[shortlist.ravel()].multiply(query_ngrams).sum(axis=1)
+        scores = w * semantic + (1.0 - w) * np.asarray(lexical).reshape(len(texts), m)
+        return shortlist, scores.astype(np.float32)
+
+    def _aggregate(self, shortlist: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per group: vote share of the nearest labels, and best label score on the shortlist (0 off it)."""
         n = len(scores)
         k = max(1, min(self.settings.neighbours, scores.shape[1]))
         nearest = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < scores.shape[1] else np.tile(
@@ -80,11 +97,10 @@ class IscoCoder:
         near_scores = np.take_along_axis(scores, nearest, axis=1)
         near_groups = self.label_group[np.take_along_axis(shortlist, nearest, axis=1)]
         weights = np.exp((near_scores - near_scores.max(axis=1, keepdims=True)) / self.settings.temperature)
-        rows = np.repeat(np.arange(n), k)
-        votes = np.zeros_like(floor)
-        np.add.at(votes, (rows, near_groups.ravel()), weights.ravel())
+        votes = np.zeros((n, len(self.group_codes)), dtype=np.float32)
+        np.add.at(votes, (np.repeat(np.arange(n), k), near_groups.ravel()), weights.ravel())
         votes /= votes.sum(axis=1, keepdims=True)
-        best = floor.copy()
+        best = np.zeros_like(votes)
         np.maximum.at(best, (np.repeat(np.arange(n), scores.shape[1]), self.label_group[shortlist].ravel()),
                       scores.ravel())
         return votes, best
