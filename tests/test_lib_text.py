@@ -30,6 +30,24 @@ from isco_assets.lib.text import clean_text, normalize_title, strip_html
         ("Diretor(a) Comercial", "diretor comercial"),
         ("Cozinheiro(a)", "cozinheiro"),
         ("Operatore/trice di magazzino", "operatore di magazzino"),
+        # both gendered forms written out: the first is kept; unrelated pairs stay
+        ("Camarero/Camarera", "camarero"),
+        ("Enfermero / Enfermera", "enfermero"),
+        ("Operatore/Operatrice di magazzino", "operatore di magazzino"),
+        ("Vendedor/Vendedora Externo/a", "vendedor externo"),
+        ("Compras/Comercio", "compras comercio"),
+        ("Import/Export Clerk", "import export clerk"),
+        # Malay and Indonesian: gender, seniority and noise
+        ("Admin (L/P)", "admin"),
+        ("Kerani Akaun L/P", "kerani akaun"),
+        ("Sales Pria/Wanita", "sales"),
+        ("Tukang Masak Kanan", "tukang masak"),
+        ("Pemandu Lori Sepenuh Masa", "pemandu lori"),
+        ("Jurutera Pelatih (Latihan Industri)", "jurutera"),
+        ("Jawatan Kosong: Kerani Diperlukan Segera", "kerani"),
+        ("Lowongan Kerja Kasir Paruh Waktu", "kasir"),
+        ("Dibutuhkan Staff Gudang", "staff gudang"),
+        ("Fresh Graduate Engineer", "engineer"),
         # locations and trailing segments after separators
         ("Software Engineer - Berlin", "software engineer"),
         ("Software Engineer | London", "software engineer"),
@@ -89,6 +107,8 @@ def test_clean_text_strips_html_and_lowercases() -> None:
         ("O programador da empresa e os dados", "pt", "programador empresa dados"),
         ("Il programmatore della azienda e i dati", "it", "programmatore azienda dati"),
         ("Pembantu yang bekerja di kedai dan restoran", "ms", "pembantu bekerja kedai restoran"),
+        ("Calon tidak perlu pengalaman serta boleh bekerja syif", "ms", "calon perlu pengalaman bekerja syif"),
+        ("Kasir yang dapat bekerja di toko karena shift", "id", "kasir bekerja toko shift"),
     ],
 )
 def test_clean_text_drops_stop_words_per_language(text: str, language: str, expected: str) -> None:

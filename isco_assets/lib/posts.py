@@ -10,7 +10,7 @@ import pandas as pd
 from isco_assets.lib.drops import ACCEPTED_COLUMNS
 from isco_assets.lib.language import LanguageDetector
 from isco_assets.lib.privacy import mask_personal_data
-from isco_assets.lib.text import clean_text, normalize_title
+from isco_assets.lib.text import clean_text, coding_title, normalize_title
 
 DETECT_CHARS = 400
 
@@ -52,10 +52,15 @@ def union_posts(raw: pd.DataFrame, detector: LanguageDetector) -> tuple[pd.DataF
 def clean_posts(translated: pd.DataFrame) -> pd.DataFrame:
     """The pilot's cleaned text plus a normalized title; the original columns stay beside them."""
     frame = translated.copy()
-    frame["title_clean"] = [clean_text(t, lang) for t, lang in zip(frame["title_en"], frame["language"], strict=True)]
-    frame["desc_clean"] = [clean_text(t, lang) for t, lang in zip(frame["desc_en"], frame["language"], strict=True)]
+    # stop words of the language the text is in now: the target language where it was translated
+    frame["title_clean"] = [clean_text(t, lang) for t, lang in zip(frame["title_en"], frame["title_language"],
+                                                                   strict=True)]
+    frame["desc_clean"] = [clean_text(t, lang) for t, lang in zip(frame["desc_en"], frame["desc_language"],
+                                                                  strict=True)]
     frame["title_norm"] = frame["title_en"].map(normalize_title)
     # a title made only of noise words keeps its lower-cased original rather than becoming empty
     empty = frame["title_norm"] == ""
     frame.loc[empty, "title_norm"] = frame.loc[empty, "job_title"].str.lower().str.strip()
+    # what the coder reads: every segment of the title, not only the first that grouping keys on
+    frame["title_code"] = frame["title_en"].map(coding_title).where(lambda s: s != "", frame["title_norm"])
     return frame

@@ -30,10 +30,12 @@ _RAW = {
         questo se sei si sia siamo sono su sua sue sul sulla suo suoi tra tu un una uno vi voi""",
     "ms": """ada adalah akan aku anda apa atau bagi bahawa bahwa banyak belum boleh dalam dan dari
         dengan di dia ia ialah ini itu juga kami kamu kepada ke kita lagi lain mana mereka oleh
-        pada para saya secara sebagai sedang sudah supaya tanpa telah tentang tersebut untuk yang""",
+        pada para saya secara sebagai sedang sudah supaya tanpa telah tentang tersebut untuk yang serta dapat
+        tidak bukan sahaja hanya seperti antara setiap semua sebarang jika kerana agar iaitu pun sangat""",
     "id": """ada adalah akan aku anda apa atau bagi bahwa banyak belum bisa dalam dan dari dengan di
         dia ini itu juga kami kamu kepada ke kita lagi lain mana mereka oleh pada para saya secara
-        sebagai sedang sudah supaya tanpa telah tentang tersebut untuk yang serta maupun""",
+        sebagai sedang sudah supaya tanpa telah tentang tersebut untuk yang serta maupun dapat tidak bukan
+        hanya seperti antara setiap semua jika karena agar harus yaitu pun sangat""",
 }
 
 STOP_WORDS: dict[str, frozenset[str]] = {lang: frozenset(words.split()) for lang, words in _RAW.items()}

@@ -31,11 +31,15 @@ def clean_text(text: str | None, language: str | None = None) -> str:
     return " ".join(w for w in words if w not in stops)
 
 
-# Gender markers: "(m/w/d)", "(m/f)", "(h/m)", "m/f/d", "(f/m/x)", "(all genders)".
+# Gender markers: "(m/w/d)", "(m/f)", "(h/m)", "m/f/d", "(f/m/x)", "(all genders)"; Malay and Indonesian
+# "L/P", "Lelaki/Perempuan", "Pria/Wanita".
 _GENDER = re.compile(
-    r"\(\s*(?:[mwfhdxai]\s*[/|,]\s*){1,3}[mwfhdxai]\s*\)|\b(?:[mwfhd]\s*/\s*){1,3}[mwfhd]\b|\(\s*all genders?\s*\)",
+    r"\(\s*(?:[mwfhdxai]\s*[/|,]\s*){1,3}[mwfhdxai]\s*\)|\b(?:[mwfhd]\s*/\s*){1,3}[mwfhd]\b|\(\s*all genders?\s*\)"
+    r"|\b(?:l\s*/\s*p|p\s*/\s*l|lelaki\s*/\s*perempuan|perempuan\s*/\s*lelaki|pria\s*/\s*wanita|wanita\s*/\s*pria)\b",
     re.IGNORECASE,
 )
+# Both gendered forms written out: "camarero/camarera", "operatore/operatrice", "director/directora" -> the first.
+_GENDER_PAIR = re.compile(r"\b(\w{3,})(\w{0,3})\s*/\s*\1\w{0,5}\b", re.IGNORECASE)
 # Romance-language inflection pairs: "programador/a", "diretor(a)", "operatore/trice" -> first form.
 _INFLECTION = re.compile(
     r"(\w{3,})\s*(?:/\s*|\()(?:a|as|o|os|ra|ora|trice|essa|e|ice)\)?(?=\s|$|[,.;:])", re.IGNORECASE
@@ -59,10 +63,16 @@ _LEVEL_WORDS = {
     "híbrido hibrido presencial vaga temporário temporária efetivo",
     "it": "senior junior jr stagista stage tirocinante tirocinio apprendista urgente remoto ibrido "
     "tempo pieno determinato indeterminato",
-    "ms": "kanan senior junior pelatih praktikal segera kosong jawatan kerja sambilan tetap kontrak",
-    "id": "senior junior magang lowongan segera kontrak tetap freelance",
+    "ms": "kanan senior junior pelatih praktikal segera kosong jawatan kerja sambilan tetap kontrak diperlukan "
+    "dikehendaki lantikan sementara",
+    "id": "senior junior magang lowongan segera kontrak tetap freelance dibutuhkan dicari harian sementara",
 }
 LEVEL_WORDS: frozenset[str] = frozenset(w for words in _LEVEL_WORDS.values() for w in words.split())
+# Noise of more than one word whose parts alone can name something: "sepenuh masa" (full-time),
+# "paruh waktu" (part-time), "latihan industri" (internship), "fresh graduate".
+_NOISE_PHRASES = re.compile(
+    r"\b(?:(?:sepenuh|separuh|penuh|paruh)\s+(?:masa|waktu)|latihan\s+industri|fresh\s+graduates?)\b", re.IGNORECASE
+)
 
 
 def _nfkc(text: str) -> str:
@@ -76,15 +86,29 @@ def normalize_title(title: str | None) -> str:
     "Senior Java Developer (m/w/d) - Berlin" -> "java developer";
     "Programador/a Jr. | Remoto" -> "programador".
     """
+    # Keep the first segment that still names something; later ones are mostly locations, employers or perks.
+    parts = title_segments(title)
+    return parts[0] if parts else ""
+
+
+def coding_title(title: str | None) -> str:
+    """All segments of a normalized title, for coding rather than grouping: later segments are sometimes
+    the occupation itself ("Tukang Kebun / Gardener", "Intern - Data Analyst"), and a location or employer
+    segment moves the embedding less than a lost occupation does."""
+    return " ".join(title_segments(title))
+
+
+def title_segments(title: str | None) -> list[str]:
+    """The non-empty segments of a title split at separators (" - ", "|", ", ", " at "), noise removed."""
     if not title:
-        return ""
+        return []
     text = _nfkc(strip_html(title))
     text = _GENDER.sub(" ", text)
+    text = _GENDER_PAIR.sub(r"\1\2", text)
     text = _INFLECTION.sub(r"\1", text)
+    text = _NOISE_PHRASES.sub(" ", text)
     text = _BRACKETS.sub(" ", text)
-    # Keep the first segment that still names something; later ones are locations, employers or perks.
-    parts = [p for p in (_strip_noise(s) for s in _SEPARATORS.split(text)) if p]
-    return parts[0] if parts else ""
+    return [p for p in (_strip_noise(s) for s in _SEPARATORS.split(text)) if p]
 
 
 def _strip_noise(segment: str) -> str:

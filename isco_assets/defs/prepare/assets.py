@@ -1,12 +1,12 @@
 """Prepare: translation (pass-through by default) and the pilot's cleaning with normalized titles."""
 
-
 import dagster as dg
+import numpy as np
 import pandas as pd
 
 from isco_assets.defs.metadata import table_metadata, timed
 from isco_assets.lib.posts import clean_posts as clean
-from isco_assets.resources.services import TranslatorResource
+from isco_assets.resources.translator import TranslatorResource
 
 GROUP = "prepare"
 
@@ -14,21 +14,29 @@ GROUP = "prepare"
 @dg.asset(
     group_name=GROUP,
     automation_condition=dg.AutomationCondition.eager(),
-    description="Posts with title and description in the target language (title_en, desc_en) and a flag "
-    "saying whether a translation happened; the offline default passes text through.",
+    description="Posts with title and description in the target language (title_en, desc_en), the language "
+    "each is now in (title_language, desc_language) and whether a translation happened; the offline default "
+    "passes text through. Metadata: characters sent, cache hits, requests, retries and cost.",
 )
 def translated_posts(translator: TranslatorResource, job_posts: pd.DataFrame) -> dg.MaterializeResult:
     with timed() as t:
         frame = job_posts.copy()
         languages = frame["language"].tolist()
-        frame["title_en"], title_done = translator.translate(frame["job_title"].tolist(), languages)
-        frame["desc_en"], desc_done = translator.translate(frame["job_desc"].tolist(), languages)
-        frame["translated"] = [a or b for a, b in zip(title_done, desc_done, strict=True)]
+        done = translator.translate_posts(frame["job_title"].tolist(), frame["job_desc"].tolist(), languages)
+        target = translator.target_language
+        frame["title_en"], frame["desc_en"] = done.titles, done.descriptions
+        title_done = np.asarray(done.title_translated, dtype=bool)
+        desc_done = np.asarray(done.description_translated, dtype=bool)
+        original = np.asarray(languages, dtype=object)
+        frame["title_language"] = np.where(title_done, target, original)
+        frame["desc_language"] = np.where(desc_done, target, original)
+        frame["translated"] = title_done | desc_done
         frame["translator"] = translator.translator_id
     return dg.MaterializeResult(
         value=frame,
         metadata=table_metadata(frame, ["post_id", "language", "job_title", "title_en", "translated"],
-                                translated=int(frame["translated"].sum()), seconds=t["seconds"]),
+                                translated=int(frame["translated"].sum()), seconds=t["seconds"],
+                                translator=translator.translator_id, **done.stats.as_metadata()),
     )
 
 

@@ -1,0 +1,314 @@
+"""Azure Translator over real HTTP against a fake service on 127.0.0.1: limits, retries, cache, masking, cost."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+from fakes.scripted_server import Reply
+from fakes.translator_server import (
+    API_KEY,
+    MAX_CHARS,
+    MAX_ELEMENTS,
+    FakeTranslator,
+    server_error,
+    throttled,
+)
+
+from isco_assets.defs.prepare.assets import clean_posts, translated_posts
+from isco_assets.lib.retry_after import retry_after_seconds
+from isco_assets.lib.translation import (
+    AzureTranslatorClient,
+    TranslationCache,
+    TranslationError,
+    batches,
+    translate_posts,
+)
+from isco_assets.resources.translator import (
+    AzureTranslatorResource,
+    PassThroughTranslator,
+    translator_from_env,
+)
+
+
+@pytest.fixture
+def fake_translator() -> Iterator[FakeTranslator]:
+    with FakeTranslator() as server:
+        yield server
+
+
+class Sleeps(list):
+    """Records the waits instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def client(server: FakeTranslator, tmp_path: Path | None = None, **kwargs) -> AzureTranslatorClient:
+    cache = TranslationCache(tmp_path / "translations.sqlite") if tmp_path else None
+    kwargs.setdefault("sleep", Sleeps())
+    return AzureTranslatorClient(API_KEY, server.url, "westeurope", cache=cache, **kwargs)
+
+
+def test_translates_per_source_language_and_skips_target_and_empty(fake_translator: FakeTranslator) -> None:
+    texts = ["Enfermero", "Nurse", "", "Programador", "  ", "Cozinheiro"]
+    languages = ["es", "en", "es", "es", "pt", "pt"]
+    out, done = client(fake_translator).translate(texts, languages)
+    assert out == ["Nurse", "Nurse", "", "Programmer", "  ", "Cook"]
+    assert done == [True, False, False, True, False, True]
+    requests = fake_translator.translate_requests
+    assert sorted((r.query["from"][0], len(r.json)) for r in requests) == [("es", 2), ("pt", 1)]
+    for r in requests:
+        assert r.query["to"] == ["en"] and r.query["api-version"] == ["3.0"]
+        assert r.header("Ocp-Apim-Subscription-Key") == API_KEY
+        assert r.header("Ocp-Apim-Subscription-Region") == "westeurope"
+    assert sorted(fake_translator.sent_texts()) == ["Cozinheiro", "Enfermero", "Programador"]
+
+
+def test_unknown_language_lets_the_service_detect(fake_translator: FakeTranslator) -> None:
+    out, done = client(fake_translator).translate(["Enfermero"], [None])
+    assert out == ["Nurse"] and done == [True]
+    assert "from" not in fake_translator.translate_requests[0].query
+
+
+def test_batches_respect_element_and_character_limits() -> None:
+    assert list(batches(["a"] * 2500)) == [list(range(1000)), list(range(1000, 2000)), list(range(2000, 2500))]
+    sizes = [len(b) for b in batches(["x" * 20_000] * 5)]
+    assert sizes == [2, 2, 1]
+    assert list(batches(["x" * MAX_CHARS, "y"])) == [[0], [1]]
+    assert list(batches([])) == []
+    with pytest.raises(ValueError, match="limit"):
+        list(batches(["x" * (MAX_CHARS + 1)]))
+
+
+def test_many_texts_go_in_requests_within_the_limits(fake_translator: FakeTranslator) -> None:
+    short = [f"enfermero {i}" for i in range(2300)]
+    long = [f"{i} " + "y" * 9_000 for i in range(12)]
+    stats = (c := client(fake_translator)).new_stats()
+    out, done = c.translate(short + long, ["es"] * len(short + long), stats=stats)
+    assert all(done) and out[7] == "nurse 7"
+    requests = fake_translator.translate_requests
+    assert all(len(r.json) <= MAX_ELEMENTS for r in requests)
+    assert all(sum(len(i["Text"]) for i in r.json) <= MAX_CHARS for r in requests)
+    # filled greedily: 1,000 + 1,000 elements, then 300 short + 5 long (< 50,000 chars), 5 long, 2 long
+    assert [len(r.json) for r in requests] == [1000, 1000, 305, 5, 2]
+    assert stats.requests == 5
+    assert stats.texts_sent == len(fake_translator.sent_texts()) == 2312
+
+
+def test_the_fake_rejects_a_request_over_the_limits(fake_translator: FakeTranslator) -> None:
+    import requests
+
+    url = f"{fake_translator.url}/translate"
+    params = {"api-version": "3.0", "to": "en"}
+    headers = {"Ocp-Apim-Subscription-Key": API_KEY}
+    too_many = requests.post(url, params=params, headers=headers, json=[{"Text": "a"}] * (MAX_ELEMENTS + 1))
+    too_long = requests.post(url, params=params, headers=headers, json=[{"Text": "a" * (MAX_CHARS + 1)}])
+    assert too_many.status_code == too_long.status_code == 400
+    assert too_many.json()["error"]["code"] == 400077
+
+
+def test_texts_are_cut_to_the_request_limit_and_to_max_chars(fake_translator: FakeTranslator) -> None:
+    c = client(fake_translator)
+    c.translate(["z" * (MAX_CHARS + 500)], ["es"])
+    c.translate(["Enfermero de camión y más"], ["es"], max_chars=9)
+    assert [len(t) for t in fake_translator.sent_texts()] == [MAX_CHARS, 9]
+    assert fake_translator.sent_texts()[1] == "Enfermero"
+
+
+def test_retries_on_429_and_500_honouring_retry_after(fake_translator: FakeTranslator) -> None:
+    fake_translator.script(throttled("7"), server_error())
+    sleeps = Sleeps()
+    c = client(fake_translator, sleep=sleeps, backoff=0.5)
+    stats = c.new_stats()
+    out, done = c.translate(["Enfermero"], ["es"], stats=stats)
+    assert out == ["Nurse"] and done == [True]
+    assert sleeps == [7.0, 1.0]  # Retry-After, then exponential backoff (0.5 * 2**1)
+    assert (stats.requests, stats.retries, stats.texts_sent) == (3, 2, 1)
+    assert len(fake_translator.translate_requests) == 3
+
+
+def test_backoff_is_capped(fake_translator: FakeTranslator) -> None:
+    fake_translator.script(throttled("3600"), server_error(), server_error())
+    sleeps = Sleeps()
+    client(fake_translator, sleep=sleeps, backoff=4.0, max_backoff=5.0).translate(["Enfermero"], ["es"])
+    assert sleeps == [5.0, 5.0, 5.0]
+
+
+def test_gives_up_after_max_retries(fake_translator: FakeTranslator, tmp_path: Path) -> None:
+    fake_translator.script(*[server_error()] * 3)
+    c = client(fake_translator, tmp_path, max_retries=2)
+    with pytest.raises(TranslationError, match="500 after 3 attempts"):
+        c.translate(["Enfermero"], ["es"])
+    assert len(c.cache) == 0
+
+
+def test_a_failure_keeps_what_was_already_paid_for(fake_translator, tmp_path: Path) -> None:
+    c = client(fake_translator, tmp_path, max_retries=0)
+    texts = [f"enfermero {i}" for i in range(1500)]  # two requests: 1,000 then 500
+    fake_translator.script(Reply(200, [{"translations": [{"text": f"nurse {i}", "to": "en"}]} for i in range(1000)]),
+                           server_error())
+    with pytest.raises(TranslationError):
+        c.translate(texts, ["es"] * 1500)
+    fake_translator.requests.clear()
+    stats = c.new_stats()
+    c.translate(texts, ["es"] * 1500, stats=stats)
+    assert (stats.cache_hits, stats.texts_sent) == (1000, 500)
+    assert len(fake_translator.sent_texts()) == 500
+
+
+def test_a_refused_request_is_not_retried(fake_translator: FakeTranslator) -> None:
+    sleeps = Sleeps()
+    bad = AzureTranslatorClient("wrong-key", fake_translator.url, sleep=sleeps)
+    with pytest.raises(TranslationError, match="401 after 1 attempts: 401000"):
+        bad.translate(["Enfermero"], ["es"])
+    assert sleeps == [] and len(fake_translator.requests) == 1
+
+
+def test_cache_second_run_sends_nothing(fake_translator: FakeTranslator, tmp_path: Path) -> None:
+    texts, languages = ["Enfermero", "Programador", "Enfermero", "Cozinheiro"], ["es", "es", "es", "pt"]
+    first_stats = (first := client(fake_translator, tmp_path)).new_stats()
+    first_out, _ = first.translate(texts, languages, stats=first_stats)
+    assert first_stats.texts_sent == 3  # the repeated title is sent once
+    sent = len(fake_translator.requests)
+
+    again = client(fake_translator, tmp_path)  # a new client on the same cache file, as in the next run
+    stats = again.new_stats()
+    out, done = again.translate(texts, languages, stats=stats)
+    assert len(fake_translator.requests) == sent
+    assert out == first_out and all(done)
+    assert (stats.cache_hits, stats.texts_sent, stats.characters_sent, stats.requests, stats.cost) == (3, 0, 0, 0, 0)
+
+
+def test_the_cache_keeps_source_and_target_apart(fake_translator: FakeTranslator, tmp_path: Path) -> None:
+    client(fake_translator, tmp_path).translate(["programador"], ["es"])
+    client(fake_translator, tmp_path).translate(["programador"], ["pt"])
+    client(fake_translator, tmp_path, target="fr").translate(["programador"], ["es"])
+    assert len(fake_translator.translate_requests) == 3
+    assert len(TranslationCache(tmp_path / "translations.sqlite")) == 3
+
+
+def test_personal_data_never_reaches_the_service(fake_translator: FakeTranslator) -> None:
+    texts = ["Enfermero - escribe a ana.perez@example.com o llama al +34 612 345 678",
+             "Cocinero, whatsapp 0034 699 12 34 56, https://linkedin.com/in/ana-perez"]
+    out, _ = client(fake_translator).translate(texts, ["es", "es"])
+    sent = "\n".join(fake_translator.sent_texts())
+    for secret in ("ana.perez", "example.com", "612 345 678", "699 12 34 56", "linkedin"):
+        assert secret not in sent and secret not in "\n".join(out)
+    assert "[EMAIL]" in sent and "[PHONE]" in sent and "[URL]" in sent
+
+
+def test_characters_are_metered_and_priced(fake_translator: FakeTranslator) -> None:
+    c = client(fake_translator, price_per_million_chars=10.0)
+    stats = c.new_stats()
+    texts = ["Enfermero", "Programador de camión", "Nurse"]
+    c.translate(texts, ["es", "es", "en"], stats=stats)
+    assert stats.characters_sent == len("Enfermero") + len("Programador de camión") == 30
+    assert stats.cost == pytest.approx(30 * 10.0 / 1_000_000)
+    meta = stats.as_metadata()
+    assert meta["characters_sent"] == 30 and meta["unchanged"] == 1 and meta["cost"] == pytest.approx(0.0003)
+
+
+def test_translate_posts_title_always_description_up_to_a_length(fake_translator: FakeTranslator) -> None:
+    c = client(fake_translator)
+    result = translate_posts(c, ["Enfermero", "Cook"], ["Enfermero de camión y más cosas", "Cook things"],
+                             ["es", "en"], description_chars=21)
+    assert result.titles == ["Nurse", "Cook"]
+    assert result.descriptions == ["Nurse of truck and", "Cook things"]
+    assert result.title_translated == [True, False] and result.description_translated == [True, False]
+
+    fake_translator.requests.clear()
+    none = translate_posts(c, ["Cocinero"], ["Cocinero con experiencia, ana@example.com"], ["es"], 0)
+    assert none.descriptions == ["Cocinero con experiencia, [EMAIL]"] and none.description_translated == [False]
+    assert fake_translator.sent_texts() == ["Cocinero"]
+
+
+def test_retry_after_parsing() -> None:
+    assert retry_after_seconds({"Retry-After": "3"}) == 3.0
+    assert retry_after_seconds({"retry-after-ms": "250", "Retry-After": "3"}) == 0.25
+    assert retry_after_seconds({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0  # in the past
+    later = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert 25 < retry_after_seconds({"Retry-After": later}) <= 30
+    assert retry_after_seconds({"Retry-After": "soon"}) is None
+    assert retry_after_seconds({}) is None
+
+
+# --- the resource and the asset -------------------------------------------------------------------------------------
+
+
+@dg.asset(name="job_posts")
+def job_posts_fixture() -> pd.DataFrame:
+    return pd.DataFrame({
+        "post_id": ["1", "2", "3", "4"],
+        "job_title": ["Enfermero/a (m/f)", "Senior Nurse", "Pengaturcara Kanan", "Cozinheiro(a)"],
+        "job_desc": ["Enfermero de camión, llama al +34 612 345 678", "Nurse wanted", "", "Cozinheiro de hotel"],
+        "language": ["es", "en", "ms", "pt"],
+    })
+
+
+def _translated_metadata(result: dg.ExecuteInProcessResult) -> dict:
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey("translated_posts")]
+    return {k: v.value for k, v in event.materialization.metadata.items()}
+
+
+def test_resource_in_a_materialization(fake_translator: FakeTranslator, tmp_path: Path) -> None:
+    translator = AzureTranslatorResource(key=API_KEY, endpoint=fake_translator.url, cache_dir=str(tmp_path),
+                                         description_chars=200)
+    assets = [job_posts_fixture, translated_posts, clean_posts]
+    result = dg.materialize(assets, resources={"translator": translator})
+    assert result.success
+    meta = _translated_metadata(result)
+    assert meta["translator"] == "azure-translator:en"
+    # 3 titles (es, ms, pt: one request per source language) and 2 descriptions (es, pt); English stays home
+    assert (meta["texts_sent"], meta["cache_hits"], meta["requests"], meta["retries"]) == (5, 0, 5, 0)
+    assert meta["characters_sent"] == sum(len(t) for t in fake_translator.sent_texts())
+    assert meta["cost"] == pytest.approx(meta["characters_sent"] * 10.0 / 1_000_000)
+    assert "612 345 678" not in "".join(fake_translator.sent_texts())
+
+    cleaned = result.output_for_node("clean_posts")
+    assert cleaned["title_en"].tolist() == ["Nurse/a (m/f)", "Senior Nurse", "Programmer Kanan", "Cook(a)"]
+    assert cleaned["title_norm"].tolist() == ["nurse", "nurse", "programmer", "cook"]
+    assert cleaned["title_language"].tolist() == ["en", "en", "en", "en"]
+    assert cleaned["desc_language"].tolist() == ["en", "en", "ms", "en"]  # an empty description is not sent
+    assert cleaned["translated"].tolist() == [True, False, True, True]
+    assert cleaned["desc_clean"][0] == "nurse truck llama al phone"  # English stop words on the translated text
+
+    fake_translator.requests.clear()
+    again = dg.materialize(assets, resources={"translator": translator})
+    meta = _translated_metadata(again)
+    assert fake_translator.requests == []
+    assert (meta["cache_hits"], meta["texts_sent"], meta["characters_sent"], meta["cost"]) == (5, 0, 0, 0.0)
+    assert again.output_for_node("clean_posts")["title_norm"].tolist() == ["nurse", "nurse", "programmer", "cook"]
+
+
+def test_pass_through_marks_nothing_translated() -> None:
+    result = dg.materialize([job_posts_fixture, translated_posts, clean_posts],
+                            resources={"translator": PassThroughTranslator()})
+    meta = _translated_metadata(result)
+    assert (meta["translator"], meta["translated"], meta["characters_sent"], meta["cost"]) == ("pass-through", 0, 0, 0)
+    cleaned = result.output_for_node("clean_posts")
+    assert cleaned["title_norm"].tolist() == ["enfermero", "nurse", "pengaturcara", "cozinheiro"]
+    assert cleaned["title_language"].tolist() == ["es", "en", "ms", "pt"]
+
+
+def test_translator_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("ISCO_TRANSLATOR", "AZURE_TRANSLATOR_ENDPOINT", "AZURE_TRANSLATOR_REGION"):
+        monkeypatch.delenv(var, raising=False)
+    assert isinstance(translator_from_env("/tmp/cache"), PassThroughTranslator)
+    monkeypatch.setenv("ISCO_TRANSLATOR", "azure")
+    monkeypatch.setenv("AZURE_TRANSLATOR_REGION", "westeurope")
+    monkeypatch.setenv("ISCO_TRANSLATOR_DESCRIPTION_CHARS", "300")
+    azure = translator_from_env("/tmp/cache")
+    assert isinstance(azure, AzureTranslatorResource)
+    assert azure.key == dg.EnvVar("AZURE_TRANSLATOR_KEY")
+    assert azure.region == dg.EnvVar("AZURE_TRANSLATOR_REGION")
+    assert azure.endpoint == "https://api.cognitive.microsofttranslator.com"
+    assert azure.description_chars == 300 and azure.cache_dir == "/tmp/cache"
+    monkeypatch.setenv("ISCO_TRANSLATOR", "deepl")
+    with pytest.raises(ValueError, match="ISCO_TRANSLATOR"):
+        translator_from_env("/tmp/cache")
