@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import pandas as pd
 
-DESCRIPTION_COLUMNS = ("cluster_id", "name", "summary", "skills", "tasks", "education", "suggested_code", "namer")
+DESCRIPTION_COLUMNS = ("cluster_id", "name", "summary", "skills", "tasks", "education", "suggested_code", "namer",
+                       "status", "error")
+# status: "ok"; "invalid_code" (a suggested code that is not an ISCO-08 unit group was dropped); "failed" or
+# "skipped" (budget reached): the namer's answer is missing and the keyword name stands in, ``error`` says why.
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,8 @@ class ClusterDescription:
     education: str = ""
     suggested_code: str | None = None
     namer: str = ""
+    status: str = "ok"
+    error: str = ""
 
 
 class ClusterNamer(Protocol):
@@ -28,6 +34,10 @@ class ClusterNamer(Protocol):
     namer_id: str
 
     def describe(self, clusters: pd.DataFrame) -> list[ClusterDescription]: ...
+
+    def run_metadata(self) -> dict[str, float | int | str]:
+        """What the last ``describe`` spent and skipped (requests, tokens, cost, cache hits), for metadata."""
+        ...
 
 
 def _title_case(text: str) -> str:
@@ -53,6 +63,29 @@ class KeywordClusterNamer:
                                           namer=self.namer_id))
         return out
 
+    def run_metadata(self) -> dict[str, float | int | str]:
+        return {}
+
 
 def descriptions_frame(descriptions: list[ClusterDescription]) -> pd.DataFrame:
     return pd.DataFrame([d.__dict__ for d in descriptions], columns=list(DESCRIPTION_COLUMNS))
+
+
+def add_member_evidence(
+    clusters: pd.DataFrame, assignments: pd.DataFrame, posts: pd.DataFrame, descriptions: int = 3,
+    max_chars: int = 600,
+) -> pd.DataFrame:
+    """``clusters`` with a signature of each cluster's member titles (unchanged members, unchanged signature) and
+    a few distinct descriptions of its posts (``desc_en``, longest first, cut at ``max_chars``) for namers."""
+    members = assignments[assignments["cluster_id"] >= 0]
+    signatures = members.groupby("cluster_id")["title_norm"].agg(
+        lambda titles: hashlib.sha256("\n".join(sorted(titles)).encode()).hexdigest())
+    texts = posts[["title_norm", "desc_en"]].merge(members[["title_norm", "cluster_id"]], on="title_norm")
+    texts = texts[texts["desc_en"].fillna("").str.strip().ne("")].drop_duplicates(["cluster_id", "desc_en"])
+    texts = texts.assign(length=texts["desc_en"].str.len()).sort_values(["cluster_id", "length"], ascending=False)
+    samples = texts.groupby("cluster_id")["desc_en"].agg(
+        lambda d: [t.strip()[:max_chars] for t in d.head(descriptions)])
+    out = clusters.copy()
+    out["member_signature"] = out["cluster_id"].map(signatures).fillna("")
+    out["sample_descriptions"] = [samples.get(c, []) for c in out["cluster_id"]]
+    return out

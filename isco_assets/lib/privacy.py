@@ -1,4 +1,5 @@
-"""Masking of personal data (e-mails, phone numbers, personal URLs) before text is stored."""
+"""Masking of personal data (e-mails, phone numbers, personal URLs) before text is stored, and of names too
+before text leaves the machine."""
 
 from __future__ import annotations
 
@@ -48,3 +49,39 @@ def mask_personal_data(text: str | None) -> str:
     text = _EMAIL.sub(EMAIL_MASK, text)
     text = _PERSONAL_URL.sub(URL_MASK, text)
     return _PHONE.sub(_mask_phone, text)
+
+
+NAME_MASK = "[NAME]"
+
+# A personal name: one to three capitalized words ("John Smith", "María José Pérez", "Ahmad bin Ali").
+_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+"
+_PARTICLES = r"(?:(?:de|da|do|dos|das|del|della|di|la|los|van|von|bin|binti)[ \t]+){0,2}"
+_NAME = rf"{_WORD}(?:[ \t]+{_PARTICLES}{_WORD}){{0,2}}"
+# Titles of address; not "Sr" (also "Senior" in job titles) nor "Don"/"En" (ordinary words).
+_HONORIFIC_NAME = re.compile(
+    r"\b(Mr|Mrs|Ms|Miss|Mx|Dr|Sra|Srta|Señor|Señora|Sig|Sig\.ra|Dott|Dott\.ssa|Encik|Puan|Cik|Tuan)(\.?[ \t]+)" + _NAME
+)
+# Contact labels followed by ":" or a dash ("Contact: Ana Lima"), and contact verbs followed by a name
+# ("ask for Ana Lima"); a bare "Contact Center Agent" is a job title and stays.
+_CONTACT_NAME = re.compile(
+    r"(?i:\b(contact(?:[ \t]+person|[ \t]+name)?|attn|attention|recruiter|hiring[ \t]+manager|persona[ \t]+de"
+    r"[ \t]+contacto|contacto|pessoa[ \t]+de[ \t]+contato|contato|referente|contatto|orang[ \t]+hubungan)\b)"
+    r"([ \t]*[:\-–][ \t]*)" + _NAME
+    + r"|(?i:\b(ask[ \t]+for|falar[ \t]+com|rivolgersi[ \t]+a|hubungi)\b)([ \t]+)" + _NAME
+)
+
+
+def mask_personal_names(text: str | None) -> str:
+    """Replace names after a title of address ("Mr. John Smith") or a contact phrase ("Contact: Ana Lima").
+
+    Names elsewhere in free text are not detected; the patterns rather over-mask ("Contact: Sales Team").
+    """
+    if not text:
+        return ""
+    text = _CONTACT_NAME.sub(lambda m: f"{m.group(1) or m.group(3)}{m.group(2) or m.group(4)}{NAME_MASK}", text)
+    return _HONORIFIC_NAME.sub(lambda m: f"{m.group(1)}{m.group(2)}{NAME_MASK}", text)
+
+
+def mask_for_external_service(text: str | None) -> str:
+    """Everything masked before text leaves the machine (LLM, translation): contact details and names."""
+    return mask_personal_names(mask_personal_data(text))

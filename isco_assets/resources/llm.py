@@ -1,0 +1,74 @@
+"""The LLM as a resource (OpenAI or Azure OpenAI, one client) and the LLM cluster namer.
+
+Switched on by the environment, never by code: with ``ISCO_LLM_PROVIDER`` set (``openai`` or ``azure_openai``),
+``definitions.py`` uses ``LLMNamerResource``; otherwise the offline keyword namer. Variables (see
+``lib/llm.py`` ENV_VARS): ``ISCO_LLM_MODEL`` (model, or the Azure deployment), ``ISCO_LLM_API_KEY``,
+``ISCO_LLM_ENDPOINT`` (OpenAI-compatible base URL, or https://<resource>.openai.azure.com), ``ISCO_LLM_API_VERSION``
+(Azure), ``ISCO_LLM_RESPONSE_FORMAT``, ``ISCO_LLM_TPM``, ``ISCO_LLM_RPM``, ``ISCO_LLM_BUDGET_TOKENS``,
+``ISCO_LLM_BUDGET_COST``, ``ISCO_LLM_PRICE_INPUT`` and ``ISCO_LLM_PRICE_OUTPUT`` (per million tokens).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from isco_assets.lib.llm import ENV_VARS, ChatClient, LLMSettings, open_client
+from isco_assets.lib.llm_naming import LLMClusterNamer
+from isco_assets.lib.naming import ClusterNamer
+from isco_assets.resources.services import KeywordNamerResource, NamerResource
+
+
+class LLMResource(dg.ConfigurableResource):
+    """Chat completions from OpenAI or Azure OpenAI with client-side limits, a per-run budget and a cache."""
+
+    provider: str = "openai"  # openai | azure_openai
+    model: str  # the model, or the Azure deployment name
+    api_key: str = ""
+    endpoint: str = ""  # OpenAI-compatible base URL; for Azure: https://<resource>.openai.azure.com
+    api_version: str = LLMSettings.api_version
+    response_format: str = LLMSettings.response_format  # json_object | json_schema | none
+    tokens_per_minute: int = LLMSettings.tokens_per_minute
+    requests_per_minute: int = LLMSettings.requests_per_minute
+    budget_tokens: int = LLMSettings.budget_tokens  # per run; 0 = no limit
+    budget_cost: float = LLMSettings.budget_cost  # per run, at the prices below; 0 = no limit
+    price_input_per_million: float = LLMSettings.price_input_per_million
+    price_output_per_million: float = LLMSettings.price_output_per_million
+    cache_dir: str  # answers are cached in <cache_dir>/llm/answers.sqlite
+
+    def settings(self) -> LLMSettings:
+        return LLMSettings(**{name: getattr(self, name) for name in ENV_VARS})
+
+    def get_client(self) -> ChatClient:
+        """A client for one run: its limiter, usage and budget start afresh; the cache is shared."""
+        return open_client(self.settings(), Path(self.cache_dir))
+
+
+class LLMNamerResource(NamerResource):
+    """Cluster names, skills, tasks, education and a suggested unit group from the LLM."""
+
+    llm: LLMResource
+
+    def get_namer(self) -> ClusterNamer:
+        return LLMClusterNamer(self.llm.get_client())
+
+
+def llm_resource_from_env(cache_dir: str) -> LLMResource | None:
+    """The LLM the environment asks for, every value an EnvVar (shown as such in the UI); None when
+    ``ISCO_LLM_PROVIDER`` is not set. Dagster has no float EnvVar, so budget_cost and prices are read here."""
+    if not os.environ.get("ISCO_LLM_PROVIDER"):
+        return None
+    values: dict[str, object] = {}
+    for name, (var, kind) in ENV_VARS.items():
+        if os.environ.get(var):
+            values[name] = dg.EnvVar(var) if kind is str else dg.EnvVar.int(var) if kind is int \
+                else kind(os.environ[var])
+    return LLMResource(cache_dir=cache_dir, **values)
+
+
+def namer_from_env(cache_dir: str) -> NamerResource:
+    """The LLM namer when ``ISCO_LLM_PROVIDER`` is set, else the offline keyword namer."""
+    llm = llm_resource_from_env(cache_dir)
+    return LLMNamerResource(llm=llm) if llm is not None else KeywordNamerResource()
