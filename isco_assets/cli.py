@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from isco_assets.lib.config import load_config
 from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.taxonomy import load_taxonomy, normalize_unit_code
+from isco_assets.lib.taxonomy import load_taxonomy
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,37 +75,66 @@ def code_main(argv: Sequence[str] | None = None) -> int:
 
 
 def eval_main(argv: Sequence[str] | None = None) -> int:
-    from isco_assets.lib.evaluation import accuracy_report
+    from isco_assets.lib.coding import CodingService
+    from isco_assets.lib.evaluation import accuracy_report, gold_codes
+    from isco_assets.lib.leaveout import leave_out_code
+    from isco_assets.lib.rerank import CANDIDATES, rerank_from_env, top
 
     parser = argparse.ArgumentParser(prog="isco-eval", description="Accuracy of the coder on a labelled CSV.")
     parser.add_argument("file", type=Path)
     parser.add_argument("--text-col", default="job_title")
     parser.add_argument("--desc-col", default="job_desc", help="read but not yet used by the title coder")
-    parser.add_argument("--gold-col", default="isco_code")
+    parser.add_argument("--gold-col", default="isco_code", help="unit group; several acceptable ones as 2512|2513")
     parser.add_argument("--lang-col", default="language")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--source-col", default="source", help="per-source breakdown when the file has it")
+    parser.add_argument("--leave-out-col", default="",
+                        help="e.g. esco_uri: split rows into --folds folds by this column and code each fold with "
+                        "an index that leaves out the fold's values (occupation URIs, O*NET-SOC codes, ISCO codes)")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="the whole report as JSON")
+    parser.add_argument("--rerank", action="store_true",
+                        help="the LLM set by ISCO_LLM_* picks among the top-10 groups of posts that need review; "
+                        "the report gives the retrieval's overall accuracy beside it")
     parser.add_argument("--model", action="append", default=[],
                         help="sentence-transformers folder to evaluate; repeat to compare models "
                         "(default $ISCO_EMBEDDING_MODEL or the packaged model)")
     _config_arg(parser)
     args = parser.parse_args(argv)
     frame = pd.read_csv(args.file, dtype=str, keep_default_na=False)
-    for column in (args.text_col, args.gold_col):
+    for column in (args.text_col, args.gold_col, *([args.leave_out_col] if args.leave_out_col else [])):
         if column not in frame.columns:
             parser.error(f"{args.file}: no column {column!r}; columns are {list(frame.columns)}")
     taxonomy = load_taxonomy()
-    gold = frame[args.gold_col].map(normalize_unit_code)
-    valid = gold.map(lambda c: c is not None and taxonomy.is_unit_group(c))
+    gold = frame[args.gold_col].map(lambda value: gold_codes(value, taxonomy))
+    valid = gold.map(bool)
     skipped = int((~valid).sum())
     frame, gold = frame[valid], gold[valid]
     languages = frame[args.lang_col].tolist() if args.lang_col in frame.columns else None
-    reports = []
+    sources = frame[args.source_col].tolist() if args.source_col in frame.columns else None
+    config, layout, texts = load_config(args.config), DataLayout.from_env(), frame[args.text_col].tolist()
+    reports, top_k = [], CANDIDATES if args.rerank else 5
     for model in args.model or [""]:
-        service = _service(args.config, model)
-        result = service.code(frame[args.text_col].tolist(), 5, _Bar("encoding texts"))
-        report = accuracy_report(gold.tolist(), result, languages)
-        report.update(file=str(args.file), model=service.embedder.model_id, rows=len(frame) + skipped,
+        services: list[CodingService] = []
+
+        def build(cfg, model=model, services=services):  # remembers what it built: the report names the model
+            services.append(CodingService.build(cfg, layout, _Bar("encoding index labels"), model))
+            return services[-1]
+
+        if args.leave_out_col:
+            result = leave_out_code(config, texts, frame[args.leave_out_col].tolist(), args.folds, build, top_k)
+        else:
+            result = build(config).code(texts, top_k, _Bar("encoding texts"))
+        if args.rerank:
+            retrieval = accuracy_report(gold.tolist(), top(result, 5), languages, sources, config.coder)["overall"]
+            descriptions = frame[args.desc_col].tolist() if args.desc_col in frame.columns else None
+            result, reranked = rerank_from_env(texts, result, layout.cache, descriptions=descriptions)
+        report = accuracy_report(gold.tolist(), result, languages, sources, config.coder)
+        report.update(file=str(args.file), model=services[0].embedder.model_id, rows=len(frame) + skipped,
                       skipped_invalid_gold=skipped)
+        if args.leave_out_col:
+            report["leave_out"] = {"column": args.leave_out_col, "folds": args.folds}
+        if args.rerank:
+            report["rerank"] = {**reranked, "retrieval_overall": retrieval}
         reports.append(report)
         if not args.json:
             _print_report(report)
@@ -115,13 +144,21 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
 
 
 def _print_report(report: dict) -> None:
+    from isco_assets.lib.evaluation import report_table
+
+    leave_out = report.get("leave_out")
     print(f"{report['file']} with model {report['model']}: {report['rows']} rows, "
-          f"{report['skipped_invalid_gold']} skipped (gold code not an ISCO-08 unit group)")
-    columns = ["n", "top1_4digit", "top5_4digit", "top1_3digit", "top1_2digit", "top1_1digit", "review_share",
-               "auto_top1_4digit"]
-    rows = {"overall": report["overall"], **report.get("by_language", {})}
-    table = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=columns)
-    print(table.to_string(float_format=lambda v: f"{v:.3f}"))
+          f"{report['skipped_invalid_gold']} skipped (gold code not an ISCO-08 unit group)"
+          + (f"; {leave_out['folds']}-fold leave-out by {leave_out['column']}" if leave_out else ""))
+    print(report_table(report).to_string(float_format=lambda v: f"{v:.3f}"))
+    print("auto_coded_share / auto_top1_4digit: coverage and precision at the review threshold "
+          f"{report.get('review_threshold', {})}")
+    if rerank := report.get("rerank"):
+        before = rerank["retrieval_overall"]
+        print(f"LLM re-ranking of {rerank['candidates']} posts needing review: {rerank['changed']} changed, "
+              f"{rerank['failed']} failed, {rerank['skipped']} skipped; top-1 {before['top1_4digit']:.3f} -> "
+              f"{report['overall']['top1_4digit']:.3f}; {rerank['llm_total_tokens']:,} tokens, cost "
+              f"{rerank['llm_cost']:.4f}" + (f"; {rerank['stopped']}" if rerank["stopped"] else ""))
 
 
 def _ensure_dagster_home(layout: DataLayout) -> Path:
@@ -181,9 +218,9 @@ def demo_main(argv: Sequence[str] | None = None) -> int:
 
 
 def finetune_main(argv: Sequence[str] | None = None) -> int:
+    from isco_assets.lib.coding import index_labels
     from isco_assets.lib.embedding import default_model_path
     from isco_assets.lib.finetune import FineTuneSettings, fine_tune
-    from isco_assets.lib.index_sources import build_index_labels
 
     parser = argparse.ArgumentParser(
         prog="isco-finetune",
@@ -198,8 +235,7 @@ def finetune_main(argv: Sequence[str] | None = None) -> int:
     _config_arg(parser)
     args = parser.parse_args(argv)
     layout = DataLayout.from_env()
-    config = load_config(args.config)
-    labels = build_index_labels(load_taxonomy(), config.index_sources, config.index_exclude)
+    labels = index_labels(load_config(args.config), layout, load_taxonomy())
     base = Path(args.base_model) if args.base_model else default_model_path()
     bar = tqdm(desc="fine-tuning", unit="batch", file=sys.stderr)
 

@@ -42,18 +42,44 @@ def test_isco_code_reads_stdin(data_dir):
 def test_isco_eval_reports_and_skips_invalid_gold(data_dir, tmp_path):
     labelled = tmp_path / "gold.csv"
     labelled.write_text(
-        "job_title,isco_code,language\n"
-        "Registered nurse,2221,en\nSoftware developer,2512,en\nCook,5120,en\nSomething,9999,en\nBaker,,en\n"
+        "job_title,isco_code,language,source\n"
+        "Registered nurse,2221|3221,en,a\nSoftware developer,2512,en,b\nCook,9999|5120,en,b\n"
+        "Something,9999,en,b\nBaker,,en,a\n"
     )
     done = run("isco-eval", str(labelled), "--json", data_dir=data_dir)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert report["skipped_invalid_gold"] == 2
+    assert report["skipped_invalid_gold"] == 2  # a cell with one valid code of several counts
     assert report["overall"]["n"] == 3
     assert report["overall"]["top5_4digit"] >= report["overall"]["top1_4digit"] > 0.5
     assert set(report["by_language"]) == {"en"}
-    text = run("isco-eval", str(labelled), data_dir=data_dir)
-    assert "top1_4digit" in text.stdout and "overall" in text.stdout
+    assert {k: v["n"] for k, v in report["by_source"].items()} == {"a": 1, "b": 2}
+    assert report["by_source"]["a"]["top1_4digit"] == 1.0  # either nurse code is right
+    assert 0 <= report["overall"]["auto_coded_share"] <= 1
+    assert report["review_threshold"] == {"min_score": 0.6, "min_margin": 0.1}
+    text = run("isco-eval", str(labelled), "--source-col", "none", data_dir=data_dir)
+    assert "top1_4digit" in text.stdout and "overall" in text.stdout and "source=" not in text.stdout
+
+
+@pytest.mark.slow
+def test_isco_eval_leave_out_by_occupation(data_dir, tmp_path):
+    """Titles whose only labels are their own occupation's are not found when it is left out."""
+    esco = tmp_path / "esco.csv"
+    esco.write_text("esco_uri,isco_code,preferred_label,alt_labels\n"
+                    "uri:zorb,6224,zorblax wrangler,zorblax tamer\nuri:quib,7315,quibbet polisher,quibbet buffer\n")
+    config = tmp_path / "config.yaml"
+    config.write_text("index:\n  sources:\n    - {kind: esco, path: esco.csv, name: esco_en}\n")
+    labelled = tmp_path / "gold.csv"
+    labelled.write_text("job_title,isco_code,esco_uri\n"
+                        "zorblax wrangler,6224,uri:zorb\nquibbet polisher,7315,uri:quib\n")
+    args = [str(labelled), "--json", "--config", str(config)]
+    done = run("isco-eval", *args, "--leave-out-col", "esco_uri", "--folds", "2", data_dir=data_dir)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["overall"]["n"] == 2 and report["overall"]["top1_4digit"] == 0.0
+    assert report["leave_out"] == {"column": "esco_uri", "folds": 2}
+    missing = run("isco-eval", *args, "--leave-out-col", "uri", data_dir=data_dir)
+    assert missing.returncode != 0 and "'uri'" in missing.stderr
 
 
 def test_isco_eval_names_a_missing_column(data_dir, tmp_path):

@@ -10,6 +10,7 @@ from isco_assets.lib.config import (
     ClusterSettings,
     CoderSettings,
     ConfigError,
+    Crosswalk,
     IndexSource,
     PlatformConfig,
     load_config,
@@ -118,7 +119,7 @@ def test_unknown_partner_name_is_a_config_error() -> None:
         load_config(None).partner("nobody")
 
 
-@pytest.mark.parametrize("kind", ["onet", None, "ESCO"])
+@pytest.mark.parametrize("kind", ["soc", None, "ESCO"])
 def test_unknown_index_kind(tmp_path: Path, kind: str | None) -> None:
     text = f"index:\n  sources:\n    - {{kind: {kind if kind else 'null'}, path: x.csv}}\n"
     with pytest.raises(ConfigError, match="kind"):
@@ -151,3 +152,52 @@ def test_unknown_settings_key_is_a_config_error(tmp_path: Path, section: str) ->
 def test_index_source_not_a_mapping(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         load_config(_write(tmp_path, "index:\n  sources:\n    - esco.csv\n"))
+
+
+CROSSWALKED = """
+index:
+  sources:
+    - kind: national
+      path: kzis/titles.csv
+      language: pl
+      version: "2023"
+      title_column: nazwa
+      code_column: kod
+      crosswalk: kzis/kzis_isco08.csv
+    - kind: onet
+      path: /ref/onet_titles.csv
+      version: "29.3"
+      title_kinds: [occupation_title, alternate_title]
+      max_targets: 2
+      crosswalk:
+        - {path: onet_2010_2019.csv, from: onet_soc2019_code, to: onet_soc2010_code}
+        - {path: soc_isco.csv, from: soc2010_code, to: isco08_code, key_length: 7}
+"""
+
+
+def test_crosswalked_sources(tmp_path: Path) -> None:
+    national, onet = load_config(_write(tmp_path, CROSSWALKED)).index_sources
+    base = (tmp_path / "conf").resolve()
+    assert national == IndexSource(
+        "national", base / "kzis" / "titles.csv", "pl", version="2023", title_column="nazwa", code_column="kod",
+        crosswalk=(Crosswalk(base / "kzis" / "kzis_isco08.csv", "code", "isco_code"),), max_targets=1,
+    )
+    assert onet.path == Path("/ref/onet_titles.csv")
+    assert onet.version == "29.3" and onet.max_targets == 2 and onet.code_column == ""
+    assert onet.title_kinds == ("occupation_title", "alternate_title")
+    assert onet.crosswalk == (
+        Crosswalk(base / "onet_2010_2019.csv", "onet_soc2019_code", "onet_soc2010_code"),
+        Crosswalk(base / "soc_isco.csv", "soc2010_code", "isco08_code", 7),
+    )
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ("{kind: national, path: t.csv}", "crosswalk"),
+    ("{kind: esco, path: e.csv, crosswalk: c.csv}", "crosswalk"),
+    ("{kind: onet, path: t.csv, crosswalk: [{from: a}]}", "crosswalk step"),
+    ("{kind: onet, path: t.csv, crosswalk: c.csv, max_targets: 0}", "max_targets"),
+    ("{kind: esco, path: e.csv, hiden_labels: true}", "hiden_labels"),
+])
+def test_malformed_index_sources(tmp_path: Path, entry: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(_write(tmp_path, f"index:\n  sources:\n    - {entry}\n"))

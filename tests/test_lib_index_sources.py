@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from isco_assets.lib.config import ConfigError, IndexSource, load_config
-from isco_assets.lib.index_sources import INDEX_COLUMNS, build_index_labels
+from isco_assets.lib.config import ConfigError, Crosswalk, IndexSource, load_config
+from isco_assets.lib.index_sources import INDEX_COLUMNS, build_index_labels, crosswalk_targets
 from isco_assets.lib.taxonomy import load_taxonomy
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -201,3 +201,122 @@ def test_config_exclude_inline_and_files(tmp_path):
     cfg.write_text("index:\n  exclude_files: [missing.txt]\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="exclude file not found"):
         load_config(cfg)
+
+
+def test_labels_carry_the_source_version(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "fb.csv", ["title", "isco_code"], [["Prompt engineer", "2512"]])
+    frame = build_index_labels(load_taxonomy(), [IndexSource("feedback", path, name="fb", version="2026-11")])
+    assert frame.loc[frame["source"] == "fb", "version"].tolist() == ["2026-11"]
+    assert set(frame.loc[frame["source"] == "isco08", "version"]) == {"ISCO-08"}
+
+
+@pytest.fixture
+def national_files(tmp_path: Path) -> tuple[Path, Path]:
+    titles = _csv(tmp_path / "kzis_titles.csv", ["kod", "nazwa"], [
+        ["251401", "Programista aplikacji"],
+        ["251401", "Programista"],  # a second title of the same national code
+        ["222101", "Pielęgniarka"],
+        ["111203", "Dyrektor generalny"],  # one code, two ISCO groups: ambiguous
+        ["999999", "Bez odpowiednika"],  # not in the correspondence
+        ["251401", "  "],
+    ])
+    correspondence = _csv(tmp_path / "kzis_isco.csv", ["kod_kzis", "isco08"], [
+        ["251401", "2514"],
+        ["222101", "2221"],
+        ["222101", "2221.0"],  # the same pair again, as a spreadsheet writes it
+        ["111203", "1112"],
+        ["111203", "1120"],
+    ])
+    return titles, correspondence
+
+
+def _national(titles: Path, correspondence: Path, max_targets: int = 1) -> IndexSource:
+    return IndexSource("national", titles, language="pl", name="kzis", version="2023", title_column="nazwa",
+                       code_column="kod", crosswalk=(Crosswalk(correspondence, "kod_kzis", "isco08"),),
+                       max_targets=max_targets)
+
+
+def test_national_titles_through_the_correspondence(national_files: tuple[Path, Path]) -> None:
+    frame = build_index_labels(load_taxonomy(), [_national(*national_files)])
+    part = frame[frame["source"] == "kzis"]
+    assert set(zip(part["code"], part["label"], strict=True)) == {
+        ("2514", "Programista aplikacji"), ("2514", "Programista"), ("2221", "Pielęgniarka"),
+    }
+    assert set(part["language"]) == {"pl"} and set(part["version"]) == {"2023"}
+    assert set(part["kind"]) == {"national_title"}
+    assert set(part["concept"]) == {"kzis:251401", "kzis:222101"}  # namespaced: national codes are digits too
+
+
+def test_national_many_to_many_up_to_max_targets(national_files: tuple[Path, Path]) -> None:
+    frame = build_index_labels(load_taxonomy(), [_national(*national_files, max_targets=2)])
+    part = frame[frame["label"] == "Dyrektor generalny"]
+    assert sorted(part["code"]) == ["1112", "1120"]  # a label of each group it reaches
+
+
+def test_national_concepts_can_be_left_out(national_files: tuple[Path, Path]) -> None:
+    frame = build_index_labels(load_taxonomy(), [_national(*national_files)], exclude={"kzis:251401"})
+    assert set(frame.loc[frame["source"] == "kzis", "label"]) == {"Pielęgniarka"}
+
+
+def test_national_source_names_a_missing_column(national_files: tuple[Path, Path]) -> None:
+    titles, correspondence = national_files
+    source = IndexSource("national", titles, crosswalk=(Crosswalk(correspondence),))  # default columns: code
+    with pytest.raises(ValueError, match="no column"):
+        build_index_labels(load_taxonomy(), [source])
+
+
+def test_crosswalk_chain_with_key_length(tmp_path: Path) -> None:
+    """O*NET-SOC 2019 -> O*NET-SOC 2010 (reversed file) -> SOC 2010 (first 7 characters) -> ISCO-08."""
+    onet_2010_2019 = _csv(tmp_path / "onet10_19.csv", ["onet_soc2010_code", "onet_soc2019_code"], [
+        ["15-1132.00", "15-1252.00"],
+        ["15-1133.00", "15-1252.00"],  # two 2010 codes merged into one 2019 code
+        ["29-1141.00", "29-1141.00"],
+        ["29-1062.00", "29-1215.00"],
+    ])
+    soc_isco = _csv(tmp_path / "soc_isco.csv", ["soc2010_code", "isco08_code"], [
+        ["15-1132", "2512"], ["15-1133", "2512"], ["15-1133", "2513"],
+        ["29-1141", "2221"], ["29-1141", "3221"],
+        ["29-1062", "211"],  # a minor group
+        ["55-1011", "110"],  # armed forces, leading zero lost
+    ])
+    steps = (Crosswalk(onet_2010_2019, "onet_soc2019_code", "onet_soc2010_code"),
+             Crosswalk(soc_isco, "soc2010_code", "isco08_code", key_length=7))
+    assert crosswalk_targets(["15-1252.00", "29-1141.00", "29-1215.00", "11-0000.00"], steps) == {
+        "15-1252.00": ("2512", "2513"), "29-1141.00": ("2221", "3221"), "29-1215.00": ("211",), "11-0000.00": (),
+    }
+    assert crosswalk_targets(["55-1011"], steps[1:]) == {"55-1011": ("0110",)}
+
+
+def test_onet_titles_by_kind_with_provenance(tmp_path: Path) -> None:
+    titles = _csv(tmp_path / "onet.csv", ["title", "onet_soc_code", "kind"], [
+        ["Software Engineers", "15-1252.00", "occupation_title"],
+        ["Application Developer", "15-1252.00", "alternate_title"],
+        ["Java Developer", "15-1252.00", "reported_title"],
+        ["Registered Nurses", "29-1141.00", "occupation_title"],
+        ["Family Physicians", "29-1215.00", "occupation_title"],
+    ])
+    crosswalk = _csv(tmp_path / "cw.csv", ["onet_soc_code", "isco_code"], [
+        ["15-1252.00", "2512"], ["29-1141.00", "2221"], ["29-1141.00", "3221"], ["29-1215.00", "211"],
+    ])
+    source = IndexSource("onet", titles, name="onet", version="29.3",
+                         crosswalk=(Crosswalk(crosswalk, "onet_soc_code"),),
+                         title_kinds=("occupation_title", "alternate_title"))
+    frame = build_index_labels(load_taxonomy(), [source])
+    part = frame[frame["source"] == "onet"]
+    # the nurse maps to two groups (> max_targets 1), the physician to a minor group only, reported titles are off
+    assert set(zip(part["code"], part["label"], part["kind"], part["concept"], strict=True)) == {
+        ("2512", "Software Engineers", "occupation_title", "15-1252.00"),
+        ("2512", "Application Developer", "alternate_title", "15-1252.00"),
+    }
+    assert set(part["version"]) == {"29.3"}
+    left_out = build_index_labels(load_taxonomy(), [source], exclude={"15-1252.00"})
+    assert "onet" not in set(left_out["source"])
+
+
+def test_reference_onet_source_reaches_most_unit_groups(shared_data: Path) -> None:
+    onet = load_config(PROJECT_ROOT / "bench" / "onet_source.yaml").index_sources
+    frame = build_index_labels(load_taxonomy(), onet)
+    part = frame[frame["source"] == onet[0].label]
+    assert len(part) > 30_000
+    assert part["code"].nunique() > 300
+    assert not (part["kind"] == "reported_title").any()

@@ -18,7 +18,10 @@ from isco_assets.lib.drops import PartnerSpec
 from isco_assets.lib.language import DEFAULT_LANGUAGES
 from isco_assets.lib.partners import GENERIC, PartnerRegistryError, load_partners
 
-INDEX_SOURCE_KINDS = ("esco", "ilo_index", "isco_structure", "feedback")
+INDEX_SOURCE_KINDS = ("esco", "ilo_index", "isco_structure", "feedback", "national", "onet")
+CROSSWALK_KINDS = ("national", "onet")  # titles coded in another classification, mapped to ISCO-08 by crosswalk
+_SOURCE_KEYS = {"kind", "path", "language", "name", "hidden_labels", "version", "crosswalk", "title_column",
+                "code_column", "title_kinds", "max_targets"}
 
 
 class ConfigError(ValueError):
@@ -26,14 +29,40 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
-class IndexSource:
-    """One extra source of labels for the ISCO index, with provenance."""
+class Crosswalk:
+    """One step of a code correspondence: a CSV whose ``source_column`` codes map to ``target_column`` codes.
 
-    kind: str  # esco | ilo_index | isco_structure | feedback
+    Many-to-many is allowed. ``key_length`` > 0 compares only the first N characters of the incoming code
+    (O*NET-SOC ``11-1011.03`` against SOC ``11-1011``).
+    """
+
+    path: Path
+    source_column: str = "code"
+    target_column: str = "isco_code"
+    key_length: int = 0
+
+
+@dataclass(frozen=True)
+class IndexSource:
+    """One extra source of labels for the ISCO index, with provenance.
+
+    ``national`` and ``onet`` sources hold titles coded in another classification (``code_column`` of the title
+    file) and reach ISCO-08 through ``crosswalk`` steps applied in order; a title whose code reaches more than
+    ``max_targets`` unit groups is left out (an ambiguous mapping adds noise, not knowledge), otherwise it is a
+    label of each group it reaches.
+    """
+
+    kind: str  # esco | ilo_index | isco_structure | feedback | national | onet
     path: Path
     language: str = "en"
     name: str = ""
     hidden_labels: bool = False
+    version: str = ""  # the release of the source, kept with every label
+    crosswalk: tuple[Crosswalk, ...] = ()
+    title_column: str = "title"
+    code_column: str = ""  # default: "code" (national), "onet_soc_code" (onet)
+    title_kinds: tuple[str, ...] = ()  # only titles whose `kind` column is one of these (O*NET); empty = all
+    max_targets: int = 1
 
     @property
     def label(self) -> str:
@@ -58,6 +87,14 @@ class ClusterSettings:
 
 
 @dataclass(frozen=True)
+class FeedbackSettings:
+    folder: str = "feedback"  # landing-zone folder experts drop reviewed workbooks into
+    evidence_growth: float = 2.0  # a rejected candidate returns once its posts reach this multiple of the count then
+    review_posts: int = 1000  # low-confidence posts in the review workbook, least confident first
+    max_bytes: int = 50 * 1024**2
+
+
+@dataclass(frozen=True)
 class PlatformConfig:
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
     partners: dict[str, PartnerSpec] = field(default_factory=lambda: {GENERIC: PartnerSpec(GENERIC)})
@@ -65,6 +102,7 @@ class PlatformConfig:
     index_exclude: frozenset[str] = frozenset()  # occupation URIs (concepts) or ISCO codes left out of the index
     coder: CoderSettings = CoderSettings()
     clustering: ClusterSettings = ClusterSettings()
+    feedback: FeedbackSettings = FeedbackSettings()
     source_file: Path | None = None
 
     def partner(self, name: str) -> PartnerSpec:
@@ -98,6 +136,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PlatformConfig:
         index_exclude=_exclude(index, base),
         coder=_section(CoderSettings, raw.get("coder"), "coder"),
         clustering=_section(ClusterSettings, raw.get("clustering"), "clustering"),
+        feedback=_section(FeedbackSettings, raw.get("feedback"), "feedback"),
         source_file=file,
     )
 
@@ -119,14 +158,47 @@ def _index_source(item: Any, base: Path) -> IndexSource:
         raise ConfigError(f"index source kind {kind!r} is not one of {INDEX_SOURCE_KINDS}")
     if not item.get("path"):
         raise ConfigError(f"index source {kind!r} needs a 'path'")
-    path = Path(os.path.expandvars(str(item["path"])))
+    if set(item) - _SOURCE_KEYS:
+        raise ConfigError(f"index source {kind!r}: unknown keys {sorted(set(item) - _SOURCE_KEYS)}")
+    crosswalk = tuple(_crosswalk(step, base) for step in _as_list(item.get("crosswalk")))
+    if (kind in CROSSWALK_KINDS) != bool(crosswalk):
+        raise ConfigError(f"index source {kind!r}: 'crosswalk' is required for kinds {CROSSWALK_KINDS} only")
+    max_targets = item.get("max_targets", 1)
+    if not isinstance(max_targets, int) or max_targets < 1:
+        raise ConfigError(f"index source {kind!r}: 'max_targets' is a whole number >= 1; got {max_targets!r}")
     return IndexSource(
         kind=kind,
-        path=path if path.is_absolute() else (base / path).resolve(),
+        path=_path(item["path"], base),
         language=item.get("language", "en"),
         name=item.get("name", ""),
         hidden_labels=bool(item.get("hidden_labels", False)),
+        version=str(item.get("version", "")),
+        crosswalk=crosswalk,
+        title_column=item.get("title_column", "title"),
+        code_column=item.get("code_column", ""),
+        title_kinds=tuple(str(k) for k in _as_list(item.get("title_kinds"))),
+        max_targets=max_targets,
     )
+
+
+def _crosswalk(step: Any, base: Path) -> Crosswalk:
+    """A step is a path (columns ``code`` -> ``isco_code``) or a mapping {path, from, to, key_length}."""
+    if isinstance(step, str):
+        step = {"path": step}
+    if not isinstance(step, dict) or not step.get("path") or set(step) - {"path", "from", "to", "key_length"}:
+        raise ConfigError(f"a crosswalk step is a path or a mapping with path, from, to, key_length; got {step!r}")
+    return Crosswalk(_path(step["path"], base), step.get("from", "code"), step.get("to", "isco_code"),
+                     int(step.get("key_length", 0)))
+
+
+def _as_list(value: Any) -> list[Any]:
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
+def _path(value: Any, base: Path) -> Path:
+    """Environment variables expanded; relative paths resolved against the config file's folder."""
+    path = Path(os.path.expandvars(str(value)))
+    return path if path.is_absolute() else (base / path).resolve()
 
 
 def _exclude(index: dict[str, Any], base: Path) -> frozenset[str]:
@@ -136,8 +208,7 @@ def _exclude(index: dict[str, Any], base: Path) -> frozenset[str]:
         raise ConfigError(f"'index.exclude' takes a list of occupation URIs or ISCO codes; got {entries!r}")
     out = {str(e).strip() for e in entries}
     for item in index.get("exclude_files") or []:
-        path = Path(os.path.expandvars(str(item)))
-        path = path if path.is_absolute() else (base / path).resolve()
+        path = _path(item, base)
         if not path.is_file():
             raise ConfigError(f"index exclude file not found: {path}")
         lines = path.read_text(encoding="utf-8").splitlines()

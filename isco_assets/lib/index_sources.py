@@ -1,29 +1,34 @@
 """Labels for the ISCO-08 index: the project's own unit-group titles plus configured sources.
 
-Each label keeps its provenance (source, language, kind), so a code can be traced back to the
-file that taught it.
+Each label keeps its provenance (source, version, language, kind, concept), so a code can be traced
+back to the file and release that taught it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from isco_assets.lib.config import IndexSource
+from isco_assets.lib.config import Crosswalk, IndexSource
 from isco_assets.lib.embedding import Embedder, EmbeddingCache, Progress
-from isco_assets.lib.taxonomy import IscoTaxonomy, normalize_unit_code
+from isco_assets.lib.taxonomy import IscoTaxonomy, load_taxonomy, normalize_unit_code
 from isco_assets.lib.text import normalize_title
 
-INDEX_COLUMNS = ("code", "label", "label_norm", "source", "language", "kind", "concept")
+INDEX_COLUMNS = ("code", "label", "label_norm", "source", "language", "kind", "concept", "version")
 # A label row before normalization: code, label, source, language, kind, concept (the occupation it
-# names: an ESCO URI, or the unit group when the source has no finer concept).
+# names: an ESCO URI, an O*NET-SOC code, "<source>:<national code>", or the unit group when the source
+# has no finer concept). The source's version is added per source.
 Row = tuple[str, str, str, str, str, str]
 
 _BULLET = re.compile(r"^\s*[-•*]\s*(.+?)\s*$")
 _QUALIFIER = re.compile(r"\s*\([^)]*\)")
+
+
+BUILTIN_VERSION = "ISCO-08"
 
 
 def builtin_labels(taxonomy: IscoTaxonomy) -> Iterator[Row]:
@@ -93,7 +98,72 @@ def _feedback(source: IndexSource) -> Iterator[Row]:
             yield code, row.title, source.label, language, "feedback", code
 
 
-_READERS = {"esco": _esco, "ilo_index": _ilo_index, "isco_structure": _isco_structure, "feedback": _feedback}
+def _crosswalked(source: IndexSource) -> Iterator[Row]:
+    """Titles coded in a national classification or O*NET, under each ISCO-08 group their code reaches.
+
+    A code reaching more than ``max_targets`` groups is skipped: its titles would be equal labels of
+    groups they only partly belong to, and the coder weighs every label the same.
+    """
+    code_column = source.code_column or ("onet_soc_code" if source.kind == "onet" else "code")
+    frame = pd.read_csv(source.path, dtype=str, keep_default_na=False)
+    _require(frame, source.path, [source.title_column, code_column])
+    if source.title_kinds:
+        _require(frame, source.path, ["kind"])
+        frame = frame[frame["kind"].isin(source.title_kinds)]
+    raw_codes = frame[code_column].str.strip()
+    targets = crosswalk_targets(raw_codes.unique(), source.crosswalk)
+    kinds = frame["kind"] if "kind" in frame.columns else [f"{source.kind}_title"] * len(frame)
+    for title, raw_code, kind in zip(frame[source.title_column].str.strip(), raw_codes, kinds, strict=True):
+        codes = targets[raw_code]
+        if not title or len(codes) > source.max_targets:
+            continue
+        concept = raw_code if source.kind == "onet" else f"{source.label}:{raw_code}"
+        for code in codes:
+            yield code, title, source.label, source.language, kind, concept
+
+
+def crosswalk_targets(codes: Iterable[str], steps: Sequence[Crosswalk]) -> dict[str, tuple[str, ...]]:
+    """Each code's ISCO-08 codes after the crosswalk steps (many-to-many at every step), sorted.
+
+    A 3-digit minor group in the last file stays a target (it makes the mapping wider) but is no unit
+    group, so it never becomes a label.
+    """
+    mappings = [_read_crosswalk(step) for step in steps]
+    out: dict[str, tuple[str, ...]] = {}
+    for code in codes:
+        current = {code}
+        for step, mapping in zip(steps, mappings, strict=True):
+            current = {t for c in current for t in mapping.get(c[: step.key_length] if step.key_length else c, ())}
+        out[code] = tuple(sorted({_isco_target(c) for c in current}))
+    return out
+
+
+def _isco_target(value: str) -> str:
+    """A unit group (with a leading zero a spreadsheet dropped put back), or a coarser group as written."""
+    code = normalize_unit_code(value)
+    return code if code and load_taxonomy().is_unit_group(code) else value.removesuffix(".0")
+
+
+def _read_crosswalk(step: Crosswalk) -> dict[str, set[str]]:
+    if not step.path.is_file():
+        raise FileNotFoundError(f"crosswalk file not found: {step.path}")
+    frame = pd.read_csv(step.path, dtype=str, keep_default_na=False)
+    _require(frame, step.path, [step.source_column, step.target_column])
+    mapping: dict[str, set[str]] = {}
+    for source, target in zip(frame[step.source_column], frame[step.target_column], strict=True):
+        if source.strip() and target.strip():
+            mapping.setdefault(source.strip(), set()).add(target.strip())
+    return mapping
+
+
+def _require(frame: pd.DataFrame, path: Path, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: no column {missing}; columns are {list(frame.columns)}")
+
+
+_READERS = {"esco": _esco, "ilo_index": _ilo_index, "isco_structure": _isco_structure, "feedback": _feedback,
+            "national": _crosswalked, "onet": _crosswalked}
 
 
 def build_index_labels(
@@ -105,11 +175,15 @@ def build_index_labels(
     whose code starts with one of the codes), as leave-out evaluations need.
     """
     rows: list[Row] = list(builtin_labels(taxonomy))
+    versions = [BUILTIN_VERSION] * len(rows)
     for source in sources:
         if not source.path.is_file():
             raise FileNotFoundError(f"index source {source.label}: file not found: {source.path}")
-        rows.extend(r for r in _READERS[source.kind](source) if taxonomy.is_unit_group(r[0]))
+        added = [r for r in _READERS[source.kind](source) if taxonomy.is_unit_group(r[0])]
+        rows.extend(added)
+        versions.extend([source.version] * len(added))
     frame = pd.DataFrame(rows, columns=["code", "label", "source", "language", "kind", "concept"])
+    frame["version"] = versions
     if exclude:
         codes = tuple(e for e in exclude if e.isdigit())
         frame = frame[~frame["concept"].isin(set(exclude)) & ~frame["code"].str.startswith(codes or ("\0",))]

@@ -1,0 +1,127 @@
+"""Coding accuracy on the labelled sets in ../shared/data, one table.
+
+    ISCO_DATA_DIR=/tmp/isco_bench_data .venv/bin/python bench/coding_accuracy.py \
+        [--config bench/reference_sources.yaml] [--add bench/onet_source.yaml] [--sample N] [--folds 5] [--json]
+
+Sets: JobBERT dev titles (gold: ESCO occupation -> ISCO-08), Polish hand-coded ads (expert KZiS codes,
+titles coded as they are, in Polish), ESCO v1.1 English titles by K-fold leave-out by occupation URI (the
+fold's occupations leave the index in every language), and O*NET reported titles, whose gold is every ISCO-08
+group their O*NET-SOC code reaches through the crosswalk of the O*NET source in --onet-config (a hit when the
+code is any of them). When the index holds that O*NET source the row is a leave-out by O*NET-SOC code, or it
+would be a leak. `--add FILE` adds the index sources of another config file, to compare configurations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import functools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from isco_assets.lib.coder import CodeResult
+from isco_assets.lib.coding import CodingService
+from isco_assets.lib.config import IndexSource, PlatformConfig, load_config
+from isco_assets.lib.evaluation import accuracy_report, gold_codes
+from isco_assets.lib.index_sources import crosswalk_targets
+from isco_assets.lib.layout import DataLayout
+from isco_assets.lib.leaveout import leave_out_code
+from isco_assets.lib.taxonomy import load_taxonomy
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+COLUMNS = {"n": "n", "top1_4digit": "top1@4", "top5_4digit": "top5@4", "top1_3digit": "top1@3",
+           "top1_2digit": "top1@2", "top1_1digit": "top1@1", "auto_coded_share": "auto share",
+           "auto_top1_4digit": "auto prec"}
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    name: str
+    texts: list[str]
+    gold: list[tuple[str, ...]]
+    leave_out: list[str] | None = None  # keys to leave out of the index by fold, or None: coded directly
+
+
+def jobs_set(name: str, file: str, sample: int, leave_out_col: str = "") -> LabelledSet:
+    frame = _sample(pd.read_csv(SHARED / "jobs" / file, dtype=str, keep_default_na=False), sample)
+    taxonomy = load_taxonomy()
+    frame = frame.assign(gold=frame["isco_code"].map(lambda v: gold_codes(v, taxonomy)))
+    frame = frame[frame["gold"].map(bool)]
+    keys = frame[leave_out_col].tolist() if leave_out_col else None
+    return LabelledSet(name, frame["job_title"].tolist(), frame["gold"].tolist(), keys)
+
+
+def onet_set(onet: IndexSource, in_index: bool, sample: int) -> LabelledSet:
+    """Reported titles; gold: all groups (unit or coarser) their code reaches, however many."""
+    frame = pd.read_csv(onet.path, dtype=str, keep_default_na=False)
+    frame = _sample(frame[frame["kind"] == "reported_title"], sample)
+    taxonomy = load_taxonomy()
+    targets = crosswalk_targets(frame["onet_soc_code"].unique(), onet.crosswalk)
+    gold = frame["onet_soc_code"].map(lambda code: tuple(c for c in targets[code] if c in taxonomy))
+    frame = frame[gold.map(bool)]
+    name = "onet_reported" + (" (leave-out)" if in_index else "")
+    return LabelledSet(name, frame["title"].tolist(), gold[gold.map(bool)].tolist(),
+                       frame["onet_soc_code"].tolist() if in_index else None)
+
+
+def _sample(frame: pd.DataFrame, n: int) -> pd.DataFrame:
+    return frame.sample(n=n, random_state=0) if 0 < n < len(frame) else frame
+
+
+def evaluate(labelled: LabelledSet, config: PlatformConfig, direct: Callable[[], CodingService],
+             build: Callable[[PlatformConfig], CodingService], folds: int) -> dict:
+    start = time.perf_counter()
+    result: CodeResult
+    if labelled.leave_out is None:
+        result = direct().code(labelled.texts, 5)
+    else:
+        result = leave_out_code(config, labelled.texts, labelled.leave_out, folds, build)
+    report = accuracy_report(labelled.gold, result, settings=config.coder)["overall"]
+    return {"set": labelled.name, **report, "seconds": round(time.perf_counter() - start, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default=str(ROOT / "bench" / "reference_sources.yaml"))
+    parser.add_argument("--add", action="append", default=[], help="a config file whose index sources are added")
+    parser.add_argument("--onet-config", default=str(ROOT / "bench" / "onet_source.yaml"),
+                        help="a config file with the O*NET source whose crosswalk gives the O*NET titles' gold")
+    parser.add_argument("--sample", type=int, default=0, help="at most N rows per set (0: all)")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    config = load_config(args.config)
+    added = tuple(s for file in args.add for s in load_config(file).index_sources)
+    config = dataclasses.replace(config, index_sources=config.index_sources + added)
+    onet = [s for s in load_config(args.onet_config).index_sources if s.kind == "onet"] if args.onet_config else []
+    layout = DataLayout.from_env()
+    sets = [
+        jobs_set("jobbert_dev", "jobbert_v1_titles_dev.csv", args.sample),
+        jobs_set("pl_ojalab_dev", "pl_ojalab_hand_coded_dev.csv", args.sample),
+        jobs_set("esco_v1.1_en (leave-out)", "esco_v1_1_en_occupation_titles.csv", args.sample, "esco_uri"),
+        *([onet_set(onet[0], onet[0] in config.index_sources, args.sample)] if onet else []),
+    ]
+    direct = functools.cache(lambda: CodingService.build(config, layout))  # one index for the direct sets
+
+    def build(cfg: PlatformConfig) -> CodingService:
+        return CodingService.build(cfg, layout)
+
+    rows = [evaluate(s, config, direct, build, args.folds) for s in sets]
+    if args.json:
+        print(json.dumps({"config": args.config, "add": args.add, "sample": args.sample,
+                          "folds": args.folds, "rows": rows}, indent=2))
+        return
+    table = pd.DataFrame(rows).set_index("set").reindex(columns=[*COLUMNS, "seconds"]).rename(columns=COLUMNS)
+    used = ", ".join(s.label for s in config.index_sources)
+    print(f"index: built-in ISCO-08 titles + {used}" + (f" (sample {args.sample} per set)" if args.sample else ""))
+    print(table.to_string(float_format=lambda v: f"{v:.3f}"))
+
+
+if __name__ == "__main__":
+    main()
