@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from dagster_azure.blob import AzureBlobStorageKeyCredential, AzureBlobStorageResource
+
+from isco_assets.resources.landing import LandingZoneResource
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
@@ -107,3 +110,17 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=5)
         log.close()
+
+
+@pytest.fixture(params=["local", "azure_blob"])
+def landing(request: pytest.FixtureRequest, data_dir: Path) -> LandingZoneResource:
+    """The landing zone on each backend: a local folder, and a fresh container in Azurite."""
+    if request.param == "local":
+        return LandingZoneResource(local_dir=str(data_dir / "landing"))
+    azurite = request.getfixturevalue("azurite")
+    return LandingZoneResource(
+        backend="azure_blob", container=azurite.new_container(),
+        blob_storage=AzureBlobStorageResource(
+            account_url=azurite.blob_url, credential=AzureBlobStorageKeyCredential(key=AZURITE_KEY)
+        ),
+    )

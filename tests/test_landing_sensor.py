@@ -17,8 +17,6 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
-from conftest import AZURITE_KEY
-from dagster_azure.blob import AzureBlobStorageKeyCredential, AzureBlobStorageResource
 
 from isco_assets.definitions import build_definitions
 from isco_assets.defs.ingest.sensors import landing_zone_sensor
@@ -42,19 +40,6 @@ partners:
   strict:
     max_bytes: 200
 """
-
-
-@pytest.fixture(params=["local", "azure_blob"])
-def landing(request: pytest.FixtureRequest, data_dir: Path) -> LandingZoneResource:
-    if request.param == "local":
-        return LandingZoneResource(local_dir=str(data_dir / "landing"))
-    azurite = request.getfixturevalue("azurite")
-    return LandingZoneResource(
-        backend="azure_blob", container=azurite.new_container(),
-        blob_storage=AzureBlobStorageResource(
-            account_url=azurite.blob_url, credential=AzureBlobStorageKeyCredential(key=AZURITE_KEY)
-        ),
-    )
 
 
 class Platform:

@@ -1,4 +1,10 @@
-"""Exports for experts: the candidate list as CSV and XLSX (list columns flattened to text)."""
+"""Exports for experts: the candidate list and the review workbook they return as feedback.
+
+The workbook (XLSX) has a sheet of candidates and a sheet of low-confidence posts, each with decision
+columns to fill (a dropdown of the decisions that apply, the target unit group, who, when, a note); the
+same tables go out as CSV. A returned file is read by ``lib/feedback.py``. List columns are flattened
+to text, example titles joined with " | ".
+"""
 
 from __future__ import annotations
 
@@ -6,29 +12,81 @@ import json
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.styles import PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from isco_assets.lib.feedback import DECISION_COLUMNS, DECISIONS, SHEETS, TITLE_SEPARATOR
+from isco_assets.lib.taxonomy import IscoTaxonomy
 
 EXPORT_NAME = "novel_occupation_candidates"
+CANDIDATES_SHEET, POSTS_SHEET = SHEETS  # "candidates", "posts_to_review"
+REVIEW_POST_COLUMNS = (
+    "post_id", "job_title", "language", "company", "coded_as", "coded_title", "isco_score", "confidence", "top_codes",
+)
+_DECISION_FILL = PatternFill("solid", fgColor="FFF2CC")
+
+
+def review_posts(codes: pd.DataFrame, taxonomy: IscoTaxonomy, limit: int) -> pd.DataFrame:
+    """The posts the coder flagged for review, least confident first, at most ``limit``, with their top codes
+    spelled out ("2512 Software developers (0.61)")."""
+    flagged = codes[codes["needs_review"].astype(bool)].sort_values(["confidence", "isco_score"]).head(limit)
+    return pd.DataFrame({
+        "post_id": flagged["post_id"], "job_title": flagged["job_title"], "language": flagged["language"],
+        "company": flagged["company"], "coded_as": flagged["isco_code"], "coded_title": flagged["isco_title"],
+        "isco_score": flagged["isco_score"].astype(float).round(4),
+        "confidence": flagged["confidence"].astype(float).round(4),
+        "top_codes": [TITLE_SEPARATOR.join(f"{c} {taxonomy.title(c)} ({s:.2f})" for c, s in zip(cs, ss, strict=True))
+                      for cs, ss in zip(flagged["top_codes"], flagged["top_scores"], strict=True)],
+    }, columns=list(REVIEW_POST_COLUMNS)).reset_index(drop=True)
 
 
 def _flatten(value: object) -> object:
     if isinstance(value, list | tuple):
-        return json.dumps(value, ensure_ascii=False) if value and isinstance(value[0], dict) else " | ".join(
+        return json.dumps(value, ensure_ascii=False) if value and isinstance(value[0], dict) else TITLE_SEPARATOR.join(
             map(str, value))
     if hasattr(value, "tolist") and not isinstance(value, str):
         return _flatten(value.tolist())
     return value
 
 
-def export_candidates(candidates: pd.DataFrame, folder: Path) -> dict[str, Path]:
+def export_candidates(candidates: pd.DataFrame, folder: Path, posts: pd.DataFrame | None = None) -> dict[str, Path]:
+    """Write the candidates and the posts to review (``review_posts``), each with empty decision columns, as
+    CSV files and as one workbook with a sheet each."""
     folder.mkdir(parents=True, exist_ok=True)
-    flat = candidates.map(_flatten)
-    paths = {"csv": folder / f"{EXPORT_NAME}.csv", "xlsx": folder / f"{EXPORT_NAME}.xlsx"}
-    flat.to_csv(paths["csv"], index=False)
+    posts = pd.DataFrame(columns=list(REVIEW_POST_COLUMNS)) if posts is None else posts
+    sheets = {
+        CANDIDATES_SHEET: candidates.map(_flatten).assign(**dict.fromkeys(DECISION_COLUMNS["candidate"])),
+        POSTS_SHEET: posts.map(_flatten).assign(**dict.fromkeys(DECISION_COLUMNS["post"])),
+    }
+    paths = {"csv": folder / f"{EXPORT_NAME}.csv", "posts_csv": folder / f"{POSTS_SHEET}.csv",
+             "xlsx": folder / f"{EXPORT_NAME}.xlsx"}
+    sheets[CANDIDATES_SHEET].to_csv(paths["csv"], index=False)
+    sheets[POSTS_SHEET].to_csv(paths["posts_csv"], index=False)
     with pd.ExcelWriter(paths["xlsx"], engine="openpyxl") as writer:
-        flat.to_excel(writer, sheet_name="candidates", index=False)
-        sheet = writer.sheets["candidates"]
-        for column in sheet.columns:
-            width = min(60, max(len(str(c.value or "")) for c in column) + 2)
-            sheet.column_dimensions[column[0].column_letter].width = width
-        sheet.freeze_panes = "A2"
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+            _format(writer.sheets[name], list(frame.columns), len(frame), SHEETS[name])
     return paths
+
+
+def _format(sheet: Worksheet, columns: list[str], rows: int, kind: str) -> None:
+    """Readable widths, a frozen header, highlighted decision columns with a dropdown of the decisions that
+    apply, and a text-formatted isco_code column (so 0110 keeps its zero)."""
+    for column in sheet.columns:
+        width = min(60, max(len(str(c.value or "")) for c in column) + 2)
+        sheet.column_dimensions[column[0].column_letter].width = width
+    sheet.freeze_panes = "A2"
+    last = max(rows, 1) + 1
+    for name in DECISION_COLUMNS[kind]:
+        cell = sheet.cell(row=1, column=columns.index(name) + 1)
+        cell.fill = _DECISION_FILL
+        if name == "isco_code":
+            for (target,) in sheet.iter_rows(min_row=2, max_row=last, min_col=cell.column, max_col=cell.column):
+                target.number_format = "@"
+    choices = DataValidation(type="list", formula1=f'"{",".join(DECISIONS[kind])}"', allow_blank=True,
+                             showErrorMessage=True, errorTitle="Unknown decision",
+                             error=f"Choose one of: {', '.join(DECISIONS[kind])}")
+    letter = sheet.cell(row=1, column=columns.index("decision") + 1).column_letter
+    choices.add(f"{letter}2:{letter}{last}")
+    sheet.add_data_validation(choices)

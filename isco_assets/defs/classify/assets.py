@@ -5,8 +5,10 @@ import dagster as dg
 import pandas as pd
 
 from isco_assets.defs.metadata import progress_logger, table_metadata, timed
-from isco_assets.lib.coder import IscoCoder, result_frame
+from isco_assets.lib.coder import IscoCoder
+from isco_assets.lib.coding import CodedTitles
 from isco_assets.lib.embedding import EmbeddingCache, stack_vectors
+from isco_assets.lib.feedback import apply_recodes, with_feedback_labels
 from isco_assets.lib.index_sources import build_index_labels, embed_index
 from isco_assets.resources.services import EmbedderResource
 from isco_assets.resources.settings import PlatformSettings
@@ -23,11 +25,13 @@ MAX_REVIEW_SHARE = 0.6
     "and cached embeddings.",
 )
 def isco_index(
-    context: dg.AssetExecutionContext, settings: PlatformSettings, embedder: EmbedderResource
+    context: dg.AssetExecutionContext, settings: PlatformSettings, embedder: EmbedderResource,
+    expert_decisions: pd.DataFrame,
 ) -> dg.MaterializeResult:
     model = embedder.get_embedder()
     with timed() as t:
         labels = build_index_labels(settings.taxonomy, settings.config.index_sources, settings.config.index_exclude)
+        labels = with_feedback_labels(labels, expert_decisions)
         vectors, encoded = embed_index(
             labels, model, EmbeddingCache(settings.layout.embedding_cache, model.model_id),
             progress_logger(context, "encoding index labels"),
@@ -46,27 +50,37 @@ def isco_index(
 @dg.asset(
     group_name=GROUP,
     automation_condition=dg.AutomationCondition.eager(),
+    deps=["post_embeddings"],
     description="Top-5 ISCO-08 unit groups per post with scores, a confidence, a needs-review flag (low score or "
-    "small margin) and the pilot's n.e.c. flag (a 'not elsewhere classified' group in the top 5).",
+    "small margin) and the pilot's n.e.c. flag (a 'not elsewhere classified' group in the top 5). Coded from "
+    "every segment of the title (title_code); titles coded earlier against the same index, model and settings "
+    "are not coded again.",
 )
 def isco_codes(
-    context: dg.AssetExecutionContext, settings: PlatformSettings, isco_index: pd.DataFrame,
-    post_embeddings: pd.DataFrame, clean_posts: pd.DataFrame,
+    context: dg.AssetExecutionContext, settings: PlatformSettings, embedder: EmbedderResource,
+    isco_index: pd.DataFrame, clean_posts: pd.DataFrame, expert_decisions: pd.DataFrame,
 ) -> dg.MaterializeResult:
+    model = embedder.get_embedder()
     with timed() as t:
         coder = IscoCoder(isco_index, stack_vectors(isco_index["vector"]), settings.taxonomy, settings.config.coder)
-        titles = post_embeddings["title_norm"].tolist()
-        result = coder.code(titles, stack_vectors(post_embeddings["vector"]))
-        coded = result_frame(titles, result, settings.taxonomy)
-        frame = clean_posts[["post_id", "drop_id", "job_title", "title_norm", "language", "company"]].merge(
-            coded, on="title_norm", how="left"
+        titles = clean_posts["title_code"].drop_duplicates().tolist()
+        cache = EmbeddingCache(settings.layout.embedding_cache, model.model_id)
+        earlier = CodedTitles(settings.layout.cache / "codes", isco_index, model.model_id, settings.config.coder)
+        coded, new = earlier.code(
+            titles, coder, lambda texts: cache.embed(texts, model, progress_logger(context, "encoding titles"))[0],
+            settings.taxonomy,
         )
-    context.log.info(f"coded {len(titles):,} unique titles for {len(frame):,} posts")
+        coded = coded.rename(columns={"title_norm": "title_code"})
+        frame = clean_posts[["post_id", "drop_id", "job_title", "title_norm", "title_code", "language",
+                             "company"]].merge(coded, on="title_code", how="left")
+        frame = apply_recodes(frame, expert_decisions, settings.taxonomy)
+    context.log.info(f"{len(titles):,} unique titles for {len(frame):,} posts; {new:,} coded now, the rest earlier")
     return dg.MaterializeResult(
         value=frame,
         metadata=table_metadata(
             frame, ["job_title", "isco_code", "isco_title", "isco_score", "needs_review"],
-            unique_titles=len(titles), review_share=round(float(frame["needs_review"].mean() or 0), 4),
+            unique_titles=len(titles), newly_coded=new,
+            review_share=round(float(frame["needs_review"].mean() or 0), 4),
             nec_share=round(float(frame["nec_flag"].mean() or 0), 4),
             top_codes=dg.MetadataValue.json(frame["isco_code"].value_counts().head(15).to_dict()),
             seconds=t["seconds"],
