@@ -1,73 +1,198 @@
-"""The heavy-step Pipes script (deploy/pipes/heavy_step.py), run as Dagster runs it.
+"""The heavy steps through Dagster Pipes: ``heavy_steps`` resource backends and the program they start.
 
-Locally it runs through ``PipesSubprocessClient``. On Azure ML, ``PipesAzureMLClient`` passes context and
-messages through a blob container; that channel (the injector and reader it is given, the loader and
-writer the script picks) is run here against Azurite, with a subprocess in place of the Azure ML job.
+``subprocess`` runs ``python -m isco_assets.pipes.heavy_step`` through ``PipesSubprocessClient``; the assets must
+come out as they do in process. ``azure_ml`` passes context, messages and tables through a blob container; that
+channel (the resource's injector, reader and blob tables, the program's loader and writer) runs here against
+Azurite, with a subprocess in place of the Azure ML job, which needs a workspace.
 """
 
-import io
-import os
 import sys
 from pathlib import Path
 
 import dagster as dg
+import numpy as np
 import pandas as pd
 import pytest
+from azure.ai.ml.entities import Command
 from azure.storage.blob import BlobServiceClient
-from dagster_azure.pipes import PipesAzureBlobStorageContextInjector, PipesAzureBlobStorageMessageReader
+from dagster_azure.pipes import PipesAzureMLClient
+from pydantic import ValidationError
 
-SCRIPT = Path(__file__).resolve().parents[1] / "deploy" / "pipes" / "heavy_step.py"
-TITLES = ["registered nurse", "staff nurse", "nurse", "cook", "chef", "line cook", "prompt engineer",
-          "ai prompt engineer", "prompt designer", "truck driver", "lorry driver", "delivery driver"]
+from isco_assets.defs.discover.assets import job_clusters
+from isco_assets.defs.embed.assets import post_embeddings
+from isco_assets.lib.embedding import stack_vectors
+from isco_assets.pipes.tables import BlobTables
+from isco_assets.resources.compute import PROGRAM, HeavyStepsResource, heavy_steps_from_env, run_heavy_step
+from isco_assets.resources.parquet_io import ParquetIOManager, read_table
+from isco_assets.resources.services import EmbedderResource
+from isco_assets.resources.settings import PlatformSettings
+
+GROUPS = {  # title -> posts; four kinds of work with variants, and a few loners
+    "registered nurse": 9, "staff nurse": 7, "nurse": 12, "nurse practitioner": 4, "icu nurse": 5,
+    "cook": 8, "chef": 10, "line cook": 6, "sous chef": 5, "kitchen cook": 4,
+    "truck driver": 11, "lorry driver": 6, "delivery driver": 9, "heavy goods vehicle driver": 4, "van driver": 5,
+    "prompt engineer": 6, "ai prompt engineer": 5, "prompt designer": 4, "llm prompt engineer": 5,
+    "generative ai prompt specialist": 4, "beekeeper": 1, "tax auditor": 2, "organ builder": 1,
+}
+TITLES = list(GROUPS)
 
 
-@dg.asset
-def title_vectors(context: dg.AssetExecutionContext, pipes: dg.PipesSubprocessClient) -> dg.MaterializeResult:
-    extras = context.run.tags  # the test puts the step's extras in the run's tags
-    return pipes.run(
-        command=[sys.executable, str(SCRIPT)], context=context,
-        extras={k.removeprefix("x/"): v for k, v in extras.items() if k.startswith("x/")},
-        env={k: v for k, v in os.environ.items() if k.startswith("AZURE_STORAGE")},
-    ).get_materialize_result()
+def posts(titles: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"title_norm": [t for t in titles for _ in range(GROUPS.get(t, 1))]})
 
 
-def run(pipes: dg.PipesSubprocessClient, **extras: str) -> dict:
-    result = dg.materialize([title_vectors], resources={"pipes": pipes}, tags={f"x/{k}": v for k, v in extras.items()})
+def materialize(data: Path, heavy_steps: HeavyStepsResource, titles: list[str], instance: dg.DagsterInstance,
+                assets: tuple[dg.AssetsDefinition, ...] = (post_embeddings, job_clusters)) -> dg.ExecuteInProcessResult:
+    """``assets`` over clean posts carrying ``titles``, stored as Parquet under ``data``."""
+
+    @dg.asset(name="clean_posts")
+    def clean_posts() -> pd.DataFrame:
+        return posts(titles)
+
+    result = dg.materialize(
+        [clean_posts, *assets], instance=instance,
+        resources={"settings": PlatformSettings(data_dir=str(data)), "embedder": EmbedderResource(),
+                   "heavy_steps": heavy_steps, "io_manager": ParquetIOManager(base_dir=str(data / "tables"))},
+    )
     assert result.success
-    [event] = result.get_asset_materialization_events()
+    return result
+
+
+def metadata_of(result: dg.ExecuteInProcessResult, asset: str) -> dict:
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == asset]
     return {k: v.value for k, v in event.materialization.metadata.items()}
 
 
-def test_embed_then_cluster_locally_through_a_subprocess(tmp_path: Path) -> None:
-    titles = tmp_path / "titles.parquet"
-    pd.DataFrame({"title_norm": TITLES, "n_posts": [5] * len(TITLES)}).to_parquet(titles)
-    vectors, clusters = tmp_path / "vectors.parquet", tmp_path / "clusters.parquet"
-
-    embedded = run(dg.PipesSubprocessClient(), step="embed", input=str(titles), output=str(vectors))
-    assert embedded["rows"] == len(TITLES) and embedded["dimensions"] == 384
-    frame = pd.read_parquet(vectors)
-    assert frame["title_norm"].tolist() == TITLES and len(frame["vector"].iloc[0]) == 384
-
-    clustered = run(dg.PipesSubprocessClient(), step="cluster", input=str(vectors), output=str(clusters),
-                    min_cluster_size="2", dimensions="4")
-    out = pd.read_parquet(clusters)
-    assert clustered["rows"] == len(TITLES) and "cluster" in out
-    by_title = dict(zip(out["title_norm"], out["cluster"], strict=True))
-    assert by_title["registered nurse"] == by_title["staff nurse"] != -1
+def step_logs(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult) -> list[str]:
+    """What the heavy-step program logged through Pipes in this run."""
+    return [e.user_message for e in instance.all_logs(result.run_id) if "rows from" in e.user_message]
 
 
-def test_azure_ml_channel_through_blob_storage(azurite, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_subprocess_backend_matches_in_process(tmp_path: Path) -> None:
+    with dg.instance_for_test() as instance:
+        local = materialize(tmp_path / "local", HeavyStepsResource(), TITLES, instance)
+        piped = materialize(tmp_path / "piped", HeavyStepsResource(backend="subprocess"), TITLES, instance)
+        assert step_logs(instance, local) == []
+        assert step_logs(instance, piped) == [f"embed: {len(TITLES)} rows from input.parquet",
+                                              f"cluster: {len(TITLES)} rows from input.parquet"]
+        assert metadata_of(piped, "post_embeddings")["device"] == "subprocess:cpu"
+
+    def table(side: str, name: str) -> pd.DataFrame:
+        return read_table(tmp_path / side / "tables" / f"{name}.parquet")
+
+    ours, theirs = table("local", "post_embeddings"), table("piped", "post_embeddings")
+    assert ours["title_norm"].tolist() == theirs["title_norm"].tolist()
+    np.testing.assert_allclose(stack_vectors(ours["vector"]), stack_vectors(theirs["vector"]), atol=1e-5)
+    ours, theirs = table("local", "cluster_assignments"), table("piped", "cluster_assignments")
+    pd.testing.assert_frame_equal(ours, theirs)
+    by_title = dict(zip(ours["title_norm"], ours["cluster_id"], strict=True))
+    assert by_title["registered nurse"] == by_title["staff nurse"] != by_title["truck driver"]
+    clusters = [table(side, "job_clusters")[["cluster_id", "n_posts", "n_titles"]] for side in ("local", "piped")]
+    pd.testing.assert_frame_equal(*clusters)
+
+
+@pytest.mark.slow
+def test_subprocess_backend_sends_only_titles_missing_from_the_cache(tmp_path: Path) -> None:
+    heavy = HeavyStepsResource(backend="subprocess")
+    first, more = TITLES[:-3], TITLES
+    with dg.instance_for_test() as instance:
+        materialize(tmp_path, heavy, first, instance, (post_embeddings,))
+        again = materialize(tmp_path, heavy, first, instance, (post_embeddings,))
+        grown = materialize(tmp_path, heavy, more, instance, (post_embeddings,))
+        assert step_logs(instance, again) == []
+        assert metadata_of(again, "post_embeddings")["newly_encoded"] == 0
+        assert step_logs(instance, grown) == ["embed: 3 rows from input.parquet"]
+        assert metadata_of(grown, "post_embeddings")["newly_encoded"] == 3
+    vectors = read_table(tmp_path / "tables" / "post_embeddings.parquet")
+    assert len(vectors) == len(more)
+    assert np.allclose(np.linalg.norm(stack_vectors(vectors["vector"]), axis=1), 1.0, atol=1e-5)
+
+
+@dg.asset
+def blob_step(context: dg.AssetExecutionContext, heavy_steps: HeavyStepsResource) -> dg.MaterializeResult:
+    """The azure_ml backend's channel with a local subprocess as the job: both steps, one after the other."""
+    tables = {"input": f"in/{context.run_id}.parquet", "output": f"out/{context.run_id}.parquet",
+              "container": heavy_steps.container}
+    launch = {"command": [sys.executable, "-m", PROGRAM],
+              "env": {"AZURE_STORAGE_CONNECTION_STRING": heavy_steps.connection_string}}
+    with heavy_steps.open_blob_service() as service:
+        store = BlobTables(service.get_container_client(heavy_steps.container))
+
+        def run(table: pd.DataFrame, extras: dict) -> tuple[pd.DataFrame, dict]:
+            injector, reader = heavy_steps.blob_channel(service)  # a reader counts chunks: one per run
+            client = dg.PipesSubprocessClient(context_injector=injector, message_reader=reader)
+            return run_heavy_step(context, client, store, table, {**tables, **extras}, **launch)
+
+        embedded, facts = run(pd.DataFrame({"title_norm": TITLES}), {"step": "embed", "embedder": {}})
+        assert facts["rows"] == len(TITLES) and facts["dimensions"] == 384
+        table = pd.DataFrame({"vector": embedded["vector"], "n_posts": [float(GROUPS[t]) for t in TITLES]})
+        clustered, facts = run(table, {"step": "cluster", "params": {"min_cluster_size": 3}})
+        assert facts["min_cluster_size"] == 3 and facts["clusters"] >= 2
+    return dg.MaterializeResult(value=clustered.assign(title_norm=TITLES))  # typed: a Pipes session ran
+
+
+@pytest.mark.slow
+def test_azure_ml_channel_through_blob_storage(azurite) -> None:
     container = azurite.new_container()
-    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", azurite.connection_string)
+    heavy = HeavyStepsResource(backend="azure_ml", container=container, connection_string=azurite.connection_string,
+                               poll_interval_seconds=0.2)
+    result = dg.materialize([blob_step], resources={"heavy_steps": heavy})
+    assert result.success
+    out = result.output_for_node("blob_step")
+    by_title = dict(zip(out["title_norm"], out["label"], strict=True))
+    assert by_title["registered nurse"] == by_title["staff nurse"] != -1
+    assert stack_vectors(out["reduced"]).shape[0] == len(TITLES)
     service = BlobServiceClient.from_connection_string(azurite.connection_string)
-    buffer = io.BytesIO()
-    pd.DataFrame({"title_norm": TITLES}).to_parquet(buffer)
-    service.get_container_client(container).upload_blob("in/titles.parquet", buffer.getvalue())
-    pipes = dg.PipesSubprocessClient(  # what PipesAzureMLClient is given, around a subprocess instead of a job
-        context_injector=PipesAzureBlobStorageContextInjector(container=container, client=service),
-        message_reader=PipesAzureBlobStorageMessageReader(container=container, client=service, interval=0.2),
-    )
-    metadata = run(pipes, step="embed", container=container, input="in/titles.parquet", output="out/vectors.parquet")
-    assert metadata["rows"] == len(TITLES) and metadata["output"] == "out/vectors.parquet"
-    data = service.get_container_client(container).download_blob("out/vectors.parquet").readall()
-    assert len(pd.read_parquet(io.BytesIO(data))["vector"].iloc[0]) == 384
+    names = [b.name for b in service.get_container_client(container).list_blobs()]
+    assert not [n for n in names if n.endswith(".parquet") or n.endswith("context.json")]  # tables, context removed
+
+
+AZURE_ML_VARIABLES = {
+    "AZURE_SUBSCRIPTION_ID": "00000000-0000-0000-0000-000000000000", "ISCO_AZUREML_RESOURCE_GROUP": "isco-rg",
+    "ISCO_AZUREML_WORKSPACE": "isco-ml", "ISCO_AZUREML_COMPUTE": "gpu-cluster",
+    "ISCO_AZUREML_ENVIRONMENT": "isco-assets@latest", "ISCO_PIPES_CONTAINER": "pipes",
+    "AZURE_STORAGE_ACCOUNT_URL": "https://iscostore.blob.core.windows.net",
+    "ISCO_AZUREML_IDENTITY_CLIENT_ID": "11111111-1111-1111-1111-111111111111",
+}
+
+
+def test_azure_ml_backend_builds_its_client_and_job_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in AZURE_ML_VARIABLES.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ISCO_HEAVY_STEPS", "azure_ml")
+    monkeypatch.delenv("AZURE_STORAGE_CONNECTION_STRING", raising=False)
+    configured = heavy_steps_from_env()
+    assert configured.workspace == dg.EnvVar("ISCO_AZUREML_WORKSPACE")  # no value written into the definitions
+    heavy = configured.process_config_and_initialize()
+    heavy.check_azure_ml()
+    service = BlobServiceClient(heavy.account_url)  # no request is sent while building
+    client = heavy.azure_ml_client(service)
+    assert isinstance(client, PipesAzureMLClient)
+    assert (client.client.subscription_id, client.client.resource_group_name, client.client.workspace_name) == (
+        "00000000-0000-0000-0000-000000000000", "isco-rg", "isco-ml")
+    assert client.context_injector.bucket == client.message_reader.bucket == "pipes"
+    job = heavy.azure_ml_command("embed", service)
+    assert isinstance(job, Command)
+    assert (job.command, job.compute, job.environment) == (f"python -m {PROGRAM}", "gpu-cluster", "isco-assets@latest")
+    assert job.environment_variables == {"AZURE_STORAGE_ACCOUNT_URL": "https://iscostore.blob.core.windows.net",
+                                         "AZURE_CLIENT_ID": "11111111-1111-1111-1111-111111111111"}
+
+
+def test_azure_ml_backend_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ISCO_HEAVY_STEPS", "azure_ml")
+    for name in [*AZURE_ML_VARIABLES, "AZURE_STORAGE_CONNECTION_STRING"]:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ISCO_AZUREML_WORKSPACE", "isco-ml")
+    with pytest.raises(ValueError, match=r"AZURE_SUBSCRIPTION_ID.*ISCO_PIPES_CONTAINER.*AZURE_STORAGE_ACCOUNT_URL"):
+        heavy_steps_from_env().process_config_and_initialize().check_azure_ml()
+
+
+def test_backend_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ISCO_HEAVY_STEPS", raising=False)
+    assert heavy_steps_from_env().backend == "in_process"
+    monkeypatch.setenv("ISCO_HEAVY_STEPS", "subprocess")
+    assert heavy_steps_from_env().backend == "subprocess"
+    monkeypatch.setenv("ISCO_HEAVY_STEPS", "gpu_please")
+    with pytest.raises(ValidationError, match="'in_process', 'subprocess' or 'azure_ml'"):
+        heavy_steps_from_env()
