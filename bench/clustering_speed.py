@@ -14,7 +14,9 @@ import resource
 import time
 
 import numpy as np
+import pandas as pd
 
+from isco_assets.lib.cluster_tracking import RegistryState, track_run
 from isco_assets.lib.clustering import NOISE, cluster_vectors, summarize_clusters
 
 
@@ -39,6 +41,15 @@ def main() -> None:
     noise = float((result.labels == NOISE).mean())
     print(f"{args.titles:,} titles: clustering {fitted:.1f} s, with summaries {total:.1f} s; "
           f"{len(summary):,} clusters, {noise:.1%} noise titles, min_cluster_size {result.min_cluster_size}")
+    start = time.perf_counter()
+    at = pd.Timestamp.now(tz="UTC")
+    state, _ = track_run(RegistryState.empty(), "first", at, texts, weights, vectors, result.labels)
+    first = time.perf_counter() - start
+    shuffled = np.random.default_rng(1).permutation(result.labels.max() + 1)  # HDBSCAN's numbers change per run
+    relabelled = np.where(result.labels == NOISE, NOISE, shuffled[result.labels])
+    _, again = track_run(state, "second", at, texts, weights, vectors, relabelled)
+    print(f"stable ids: first run {first:.1f} s, matching a renumbered run {time.perf_counter() - start - first:.1f} s "
+          f"({again.matched:,} kept their id, {again.new:,} new)")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
 
 

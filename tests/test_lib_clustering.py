@@ -9,8 +9,10 @@ from isco_assets.lib.clustering import (
     NOISE,
     _settle_noise,
     auto_min_cluster_size,
+    cluster_centroids,
     cluster_vectors,
     ctfidf_keywords,
+    map_coordinates,
     reduce_dimensions,
     summarize_clusters,
 )
@@ -164,3 +166,24 @@ def test_summarize_clusters_only_noise() -> None:
     frame = summarize_clusters(["a", "b"], np.ones(2), vectors, np.full(2, NOISE))
     assert frame.empty
     assert "keywords" in frame.columns
+
+
+def test_cluster_centroids_are_weighted_and_unit_length() -> None:
+    vectors = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [1.0, 1.0]], dtype=np.float32)
+    ids, centroids = cluster_centroids(vectors, np.array([3.0, 1.0, 1.0, 5.0]), np.array([2, 2, 5, NOISE]))
+    assert ids.tolist() == [2, 5]
+    assert centroids[0] == pytest.approx(np.array([3.0, 1.0]) / np.sqrt(10.0))
+    assert centroids[1] == pytest.approx([0.0, 1.0])
+    assert cluster_centroids(vectors, np.ones(4), np.full(4, NOISE))[1].shape == (0, 2)
+
+
+def test_map_coordinates_keep_blobs_apart() -> None:
+    vectors, _ = _data(0, n_noise=0)
+    labels = np.repeat([0, 1, 2], BLOB)
+    plane = map_coordinates(vectors, np.ones(len(vectors)), labels)
+    assert plane.shape == (len(vectors), 2)
+    centres = np.stack([plane[labels == c].mean(axis=0) for c in range(3)])
+    spread = max(np.linalg.norm(plane[labels == c] - centres[c], axis=1).max() for c in range(3))
+    gaps = [np.linalg.norm(centres[a] - centres[b]) for a, b in ((0, 1), (0, 2), (1, 2))]
+    assert min(gaps) > 2 * spread
+    assert not map_coordinates(vectors[:2], np.ones(2), np.full(2, NOISE)).any()  # too little to map

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from isco_assets.lib.novelty import CANDIDATE_COLUMNS, rank_candidates
+from isco_assets.lib.novelty import CANDIDATE_COLUMNS, EVIDENCE_COLUMNS, rank_candidates
 from isco_assets.lib.taxonomy import load_taxonomy
 
 
@@ -73,7 +73,11 @@ def test_single_company_cluster_is_penalised() -> None:
     assert ranked.loc[1, "n_companies"] == 5
     assert ranked.loc[0, "coverage_gap"] == pytest.approx(ranked.loc[1, "coverage_gap"])
     assert ranked.loc[0, "novelty_score"] < ranked.loc[1, "novelty_score"]
-    assert ranked.loc[0, "novelty_score"] == pytest.approx(ranked.loc[1, "novelty_score"] * 2 / 3, abs=1e-3)
+    # spread 0.5 + 0.4 * employers / 3 for one employer, 0.9 for five (markets equal: one language, no sources)
+    assert ranked.loc[0, "employers_effective"] == pytest.approx(1.0)
+    assert ranked.loc[1, "employers_effective"] == pytest.approx(5.0)
+    expected = ranked.loc[1, "novelty_score"] * (0.5 + 0.4 / 3) / 0.9
+    assert ranked.loc[0, "novelty_score"] == pytest.approx(expected, abs=1e-3)
 
 
 def test_scores_are_read_relative_to_the_language() -> None:
@@ -119,3 +123,65 @@ def test_top_n_and_empty_input() -> None:
     empty = rank_candidates(clusters, names, frame, load_taxonomy())
     assert empty.empty
     assert list(empty.columns) == list(CANDIDATE_COLUMNS)
+
+
+def _dated(posts: list[dict[str, object]], months: list[str], country: str = "US", source: str = "board") -> list[
+        dict[str, object]]:
+    for i, row in enumerate(posts):
+        row.update(period=months[i % len(months)], country=country, source=source)
+    return posts
+
+
+MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
+
+
+def test_growing_cluster_ranks_above_a_flat_one_with_the_same_gap() -> None:
+    background = _dated(_background(120), MONTHS)
+    flat = _dated(_posts(0, 24, 0.40), MONTHS)
+    growing = _dated(_posts(1, 24, 0.40), MONTHS[-2:])  # appears in the last two months only
+    ranked = _rank(background + flat + growing).set_index("cluster_id")
+    assert ranked.loc[1, "growth"] == pytest.approx(3.0)  # capped: it did not exist before
+    assert ranked.loc[0, "growth"] < 0  # flat in posts, a smaller share of the months the newcomer fills
+    assert ranked.loc[1, "persistence"] == 1.0  # present in every period since it appeared
+    assert ranked.loc[1, "first_period"] == "2026-05"
+    assert ranked.loc[1, "rank"] == 1
+    assert ranked.loc[1, "trend"] == [{"period": "2026-05", "n": 12}, {"period": "2026-06", "n": 12}]
+    assert len(ranked.loc[0, "trend"]) == 6
+
+
+def test_spread_over_countries_and_sources_breaks_ties() -> None:
+    one_market = _dated(_posts(0, 20, 0.40), MONTHS)
+    many = _dated(_posts(1, 10, 0.40), MONTHS, "US", "board") + _dated(_posts(1, 10, 0.40), MONTHS, "BR", "partner")
+    ranked = _rank(_dated(_background(), MONTHS) + one_market + many).set_index("cluster_id")
+    assert ranked.loc[1, "rank"] == 1
+    assert ranked.loc[1, "by_country"] == [{"key": "BR", "n": 10}, {"key": "US", "n": 10}]
+    assert ranked.loc[1, "by_source"] == [{"key": "board", "n": 10}, {"key": "partner", "n": 10}]
+    assert ranked.loc[0, "by_country"] == [{"key": "US", "n": 20}]
+
+
+def test_ordinary_cluster_scores_zero_however_big_spread_and_growing() -> None:
+    ordinary = _dated(_posts(0, 200, 0.80, companies=20), MONTHS[-1:])
+    ranked = _rank(_dated(_background(), MONTHS) + ordinary + _dated(_posts(1, 10, 0.40), MONTHS))
+    assert ranked["cluster_id"].tolist() == [1, 0]
+    assert ranked.iloc[1]["novelty_score"] == 0.0
+
+
+def test_every_candidate_carries_its_evidence_and_tracking() -> None:
+    clusters, names, frame = _frames(_dated(_background(), MONTHS) + _dated(_posts(0, 12, 0.40), MONTHS))
+    clusters = clusters.assign(origin=["noise"], first_seen=[pd.Timestamp("2026-03-01", tz="UTC")], runs_present=[2])
+    row = rank_candidates(clusters, names, frame, load_taxonomy()).iloc[0]
+    assert row["origin"] == "noise" and row["runs_present"] == 2
+    for column in EVIDENCE_COLUMNS:
+        assert len(row[column]) > 0, column
+    assert row["by_language"] == [{"key": "en", "n": 12}]
+    assert row["top_employer_share"] == pytest.approx(0.25)
+
+
+def test_a_vague_title_spread_over_many_unit_groups_ranks_below_a_coherent_one() -> None:
+    vague = [row for code in ("1120", "1211", "2421", "3322", "4110") for row in _posts(0, 4, 0.40, code=code)]
+    coherent = _posts(1, 20, 0.40, code="2512")
+    ranked = _rank(_background() + vague + coherent).set_index("cluster_id")
+    assert ranked.loc[0, "parent_share"] == pytest.approx(0.2)
+    assert ranked.loc[1, "parent_share"] == 1.0
+    assert ranked.loc[0, "coverage_gap"] == pytest.approx(ranked.loc[1, "coverage_gap"])
+    assert ranked.loc[0, "novelty_score"] == pytest.approx(ranked.loc[1, "novelty_score"] * 0.6, abs=1e-3)

@@ -57,8 +57,11 @@ def reduce_dimensions(vectors: np.ndarray, dimensions: int, sample_size: int, se
 
 def cluster_vectors(
     vectors: np.ndarray, weights: np.ndarray | None = None, min_cluster_size: int = 0, dimensions: int = 10,
-    sample_size: int = 200_000, seed: int = 0,
+    sample_size: int = 200_000, seed: int = 0, selection: str = "leaf",
 ) -> Clustering:
+    """``selection``: HDBSCAN's cluster selection. ``leaf`` (the default) keeps the finest stable clusters:
+    occupations are many and small, and ``eom`` tends to merge dense title spaces into a few huge clusters
+    (on 10k real vacancy titles, one cluster of 1,620 posts with no occupation above 7%)."""
     from fast_hdbscan import HDBSCAN
 
     n = len(vectors)
@@ -70,7 +73,8 @@ def cluster_vectors(
     fit_rows = np.arange(n)
     if n > sample_size:
         fit_rows = np.sort(np.random.default_rng(seed).choice(n, sample_size, replace=False))
-    model = HDBSCAN(min_cluster_size=size, min_samples=min(size, 5), reproducible=True)
+    model = HDBSCAN(min_cluster_size=size, min_samples=min(size, 5), cluster_selection_method=selection,
+                    reproducible=True)
     # weights only when titles differ in frequency: fast_hdbscan's weighted mode differs from the plain one
     fit_weights = weights[fit_rows] if np.ptp(weights) > 0 else None
     model.fit(reduced[fit_rows], sample_weight=fit_weights)
@@ -93,8 +97,7 @@ def _settle_noise(vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray, 
     noise = np.flatnonzero(labels == NOISE)
     ids = np.unique(labels[labels != NOISE])
     if len(noise) and len(ids):
-        centroids = np.stack([np.average(vectors[labels == c], axis=0, weights=weights[labels == c]) for c in ids])
-        centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+        _, centroids = cluster_centroids(vectors, weights, labels)
         sims = vectors[noise] @ centroids.T
         best = sims.argmax(axis=1)
         close = sims[np.arange(len(noise)), best] >= min_similarity
@@ -104,6 +107,34 @@ def _settle_noise(vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray, 
         labels[i] = next_id
         next_id += 1
     return labels
+
+
+def cluster_centroids(vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster ids (sorted, noise left out) and their post-weighted unit-length centroids, in one sparse product."""
+    from scipy.sparse import csr_matrix
+
+    keep = np.flatnonzero(labels != NOISE)
+    ids, inverse = np.unique(labels[keep], return_inverse=True)
+    if len(ids) == 0:
+        return ids, np.zeros((0, vectors.shape[1]), dtype=np.float32)
+    membership = csr_matrix((weights[keep], (inverse, keep)), shape=(len(ids), len(vectors)))
+    centroids = np.asarray(membership @ vectors, dtype=np.float64)
+    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+    return ids, centroids.astype(np.float32)
+
+
+def map_coordinates(vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray, seed: int = 0) -> np.ndarray:
+    """2-D coordinates for a map of the clusters: PCA fit on the cluster centroids (so the axes spread clusters
+    apart, rather than following the largest variation among titles, often language), applied to every title."""
+    from sklearn.decomposition import PCA
+
+    _, centroids = cluster_centroids(vectors, weights, labels)
+    basis = centroids if len(centroids) >= 3 else vectors
+    out = np.zeros((len(vectors), 2), dtype=np.float32)
+    if len(basis) >= 3:
+        pca = PCA(n_components=2, random_state=seed).fit(basis)
+        out[:] = pca.transform(vectors)
+    return out
 
 
 def _assign_to_nearest(fitted: np.ndarray, fitted_labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -152,11 +183,13 @@ def summarize_clusters(
     texts = list(texts)
     rows = []
     docs: dict[int, list[tuple[str, float]]] = {}
-    for c in sorted(set(labels.tolist()) - {NOISE}):
-        members = np.flatnonzero(labels == c)
+    ids, centroids = cluster_centroids(vectors, weights, labels)
+    order_by_label = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order_by_label], ids, side="left"), np.searchsorted(
+        labels[order_by_label], ids, side="right")
+    for c, centroid, lo, hi in zip(ids.tolist(), centroids, *bounds, strict=True):
+        members = order_by_label[lo:hi]
         w = weights[members]
-        centroid = np.average(vectors[members], axis=0, weights=w)
-        centroid /= np.linalg.norm(centroid) or 1.0
         closeness = vectors[members] @ centroid
         order = members[np.lexsort((-w, -closeness))]
         docs[c] = [(texts[i], float(weights[i])) for i in members]
@@ -167,7 +200,7 @@ def summarize_clusters(
             "exemplars": [texts[i] for i in order[:n_exemplars]],
             "top_titles": [texts[i] for i in members[np.argsort(-w, kind="stable")][:n_exemplars]],
             "cohesion": float(closeness.mean()),
-            "centroid": centroid.astype(np.float32),
+            "centroid": centroid,
         })
     keywords = ctfidf_keywords(docs)
     frame = pd.DataFrame(rows, columns=["cluster_id", "n_posts", "n_titles", "exemplars", "top_titles", "cohesion",

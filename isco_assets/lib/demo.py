@@ -817,8 +817,29 @@ _GENDER = {
 }
 
 
-def generate_posts(n_posts: int = 3000, seed: int = 0, bad_rows: int = 20) -> list[dict[str, str]]:
-    """Good posts only (``bad_rows`` is accepted for a uniform signature; ``write_demo_drop`` adds them)."""
+# The long tail of real boards: specialisations that make most distinct titles rare ("sap logistics accountant").
+_TAIL_DOMAINS = ("java", "python", "sap", "sql", "cloud", "retail", "logistics", "healthcare", "automotive", "banking",
+                 "hospitality", "construction", "pharma", "energy", "telecom", "insurance", "ecommerce", "aviation",
+                 "marine", "mining", "fintech", "food", "textile", "chemicals", "media", "gaming", "payroll",
+                 "warehouse", "hotel", "airport", "oncology", "paediatric", "dental", "veterinary", "solar",
+                 "railway", "port", "museum", "casino", "cruise")
+_TAIL_KINDS = ("team", "night", "weekend", "remote", "hybrid", "contract", "temporary", "bilingual", "apprentice",
+               "specialist", "field", "mobile", "regional", "store", "site", "clinic", "plant", "depot", "campus",
+               "kiosk", "b2b", "export", "import", "quality", "safety", "compliance", "key account", "inbound",
+               "outbound", "shift")
+_TAIL = tuple(f"{a} {b}" for a in _TAIL_DOMAINS for b in _TAIL_KINDS)
+
+
+def generate_posts(
+    n_posts: int = 3000, seed: int = 0, bad_rows: int = 20, *, tail_share: float = 0.0,
+    start: date = date(2026, 1, 1), days: int = 365,
+) -> list[dict[str, str]]:
+    """Good posts only (``bad_rows`` is accepted for a uniform signature; ``write_demo_drop`` adds them).
+
+    ``tail_share`` of the titles get a specialisation drawn from a heavy-tailed list of 1,200 (a few are common,
+    most are rare), as on real boards; posts are dated uniformly over ``days`` from ``start``. The defaults
+    reproduce the original demo exactly.
+    """
     del bad_rows
     if n_posts <= 0:
         return []
@@ -829,8 +850,9 @@ def generate_posts(n_posts: int = 3000, seed: int = 0, bad_rows: int = 20) -> li
     # Equal shares so that every emerging occupation reaches a clusterable size.
     plan = [_EMERGING[i % len(_EMERGING)] for i in range(n_emerging)]
     plan += [rng.choice(_ORDINARY) for _ in range(n_unique - n_emerging)]
-    posts = [_post(rng, occ, occ in _EMERGING) for occ in plan]
-    posts += [dict(rng.choice(posts[:n_unique])) for _ in range(n_dup)]  # re-posts: same content
+    posts = [_post(rng, occ, occ in _EMERGING, tail_share, start, days) for occ in plan]
+    originals = posts[:n_unique]  # sliced once: slicing per re-post made a million posts quadratic
+    posts += [dict(rng.choice(originals)) for _ in range(n_dup)]  # re-posts: same content
     rng.shuffle(posts)
     for i, post in enumerate(posts, start=1):
         post["post_id"] = f"demo-{i:06d}"
@@ -838,11 +860,14 @@ def generate_posts(n_posts: int = 3000, seed: int = 0, bad_rows: int = 20) -> li
     return [{c: post[c] for c in COLUMNS} for post in posts]
 
 
-def write_demo_drop(path: Path, n_posts: int = 3000, seed: int = 0, bad_rows: int = 20) -> Path:
+def write_demo_drop(
+    path: Path, n_posts: int = 3000, seed: int = 0, bad_rows: int = 20, *, tail_share: float = 0.0,
+    start: date = date(2026, 1, 1), days: int = 365,
+) -> Path:
     """Write the posts plus ``bad_rows`` broken rows as a UTF-8 CSV, the way a partner would deliver it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    posts = generate_posts(n_posts, seed)
+    posts = generate_posts(n_posts, seed, tail_share=tail_share, start=start, days=days)
     rng = random.Random(f"demo-bad-rows-{seed}")
     kinds = ("empty_title", "no_letters", "bad_date", "wrong_fields")
     bad_positions = sorted(rng.randint(0, len(posts)) for _ in range(max(bad_rows, 0)))
@@ -864,14 +889,19 @@ def write_demo_drop(path: Path, n_posts: int = 3000, seed: int = 0, bad_rows: in
     return path
 
 
-def _post(rng: random.Random, occ: _Occupation, emerging: bool) -> dict[str, str]:
+def _post(
+    rng: random.Random, occ: _Occupation, emerging: bool, tail_share: float, start: date, days: int
+) -> dict[str, str]:
     weights = _EMERGING_LANGUAGE_WEIGHTS if emerging else _LANGUAGE_WEIGHTS
     lang = rng.choices(LANGUAGES, weights=[weights[x] for x in LANGUAGES])[0]
     country = rng.choices(_COUNTRIES[lang], weights=_COUNTRY_WEIGHTS[lang])[0]
     city = rng.choice(_CITIES[country])
     company = rng.choice(_COMPANIES[lang])
     base = rng.choice(occ.titles[lang])
-    posted = date(2026, 1, 1) + timedelta(days=rng.randrange(365))
+    posted = start + timedelta(days=rng.randrange(days))
+    if tail_share and rng.random() < tail_share:
+        qualifier = _TAIL[int(len(_TAIL) ** rng.random()) - 1]  # log-uniform rank: a heavy head, a long tail
+        base = f"{qualifier} {base}" if lang == "en" else f"{base} {qualifier}"
     return {
         "job_title": _noisy_title(rng, base, lang, city),
         "job_desc": _description(rng, occ, base, lang, company, country, city),

@@ -1,0 +1,71 @@
+"""The discovery half of the pipeline as plain calls, shared by the benchmarks.
+
+The same lib functions the assets run (embed unique titles through the cache, code them, cluster, track ids,
+tabulate activity, rank), without Dagster and its Parquet round trips, so each stage can be timed alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from isco_assets.lib.cluster_periods import activity_table
+from isco_assets.lib.cluster_tracking import RegistryState, TrackedRun, track_run
+from isco_assets.lib.clustering import Clustering, cluster_vectors, map_coordinates, summarize_clusters
+from isco_assets.lib.coder import result_frame
+from isco_assets.lib.coding import CodingService
+from isco_assets.lib.config import ClusterSettings
+from isco_assets.lib.novelty import rank_candidates
+from isco_assets.lib.taxonomy import IscoTaxonomy
+
+
+def embed_titles(service: CodingService, title_norm: pd.Series) -> tuple[list[str], np.ndarray, np.ndarray, int]:
+    """Unique normalized titles, their post counts and vectors (through the cache), and how many were encoded."""
+    counts = title_norm.value_counts(sort=False)
+    titles = counts.index.tolist()
+    vectors, encoded = service.cache.embed(titles, service.embedder)
+    return titles, counts.to_numpy(dtype=np.float64), vectors, encoded
+
+
+def code_posts(service: CodingService, posts: pd.DataFrame, taxonomy: IscoTaxonomy) -> pd.DataFrame:
+    """``posts`` with the coder's columns, coding each distinct ``title_code`` once."""
+    titles = posts["title_code"].drop_duplicates().tolist()
+    vectors, _ = service.cache.embed(titles, service.embedder)
+    coded = result_frame(titles, service.coder.code(titles, vectors), taxonomy).rename(
+        columns={"title_norm": "title_code"})
+    return posts.merge(coded, on="title_code", how="left")
+
+
+@dataclass
+class Clustered:
+    clustering: Clustering
+    tracked: TrackedRun
+    state: RegistryState
+    clusters: pd.DataFrame
+    assignments: pd.DataFrame
+
+
+def cluster_titles(
+    titles: list[str], weights: np.ndarray, vectors: np.ndarray, knobs: ClusterSettings, state: RegistryState,
+    run_id: str, at: pd.Timestamp,
+) -> Clustered:
+    clustering = cluster_vectors(vectors, weights, knobs.min_cluster_size, knobs.dimensions, knobs.sample_size)
+    state, tracked = track_run(state, run_id, at, titles, weights, vectors, clustering.labels)
+    clusters = summarize_clusters(titles, weights, vectors, tracked.labels).merge(tracked.clusters, on="cluster_id")
+    plane = map_coordinates(vectors, weights, tracked.labels)
+    assignments = pd.DataFrame({"title_norm": titles, "cluster_id": tracked.labels, "n_posts": weights.astype(int),
+                                "map_x": plane[:, 0], "map_y": plane[:, 1]})
+    return Clustered(clustering, tracked, state, clusters, assignments)
+
+
+def rank(clustered: Clustered, coded: pd.DataFrame, taxonomy: IscoTaxonomy) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Candidates and the activity table; ``coded`` holds one row per post with the coder's columns, ``title_norm``
+    and whichever of period, source, country, language, company it has. Names are the most common title."""
+    posts = coded.merge(clustered.assignments[["title_norm", "cluster_id"]], on="title_norm", how="left")
+    activity = activity_table(posts)
+    clusters = clustered.clusters.drop(columns=["centroid"])
+    names = pd.DataFrame({"cluster_id": clusters["cluster_id"], "summary": "",
+                          "name": [next(iter(t)) for t in clusters["top_titles"]]})
+    return rank_candidates(clusters, names, posts, taxonomy, activity=activity), activity
