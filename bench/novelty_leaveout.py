@@ -132,9 +132,10 @@ def main() -> None:
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         config = load_config(leaveout_config(Path(tmp), args.data, removed))
-    service = CodingService.build(config, DataLayout.from_env())
+    layout = DataLayout.from_env()
+    service = CodingService.build(config, layout)
     titles, weights, vectors, _ = embed_titles(service, posts["title_norm"])
-    coded = code_posts(service, posts, taxonomy)
+    coded = code_posts(service, posts, taxonomy, layout.cache / "codes")
     clustered = cluster_titles(titles, weights, vectors, config.clustering, RegistryState.empty(), "leaveout",
                                pd.Timestamp.now(tz="UTC"))
     candidates, _ = rank(clustered, coded, taxonomy)

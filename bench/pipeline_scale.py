@@ -97,8 +97,9 @@ def generate(path: Path, n_posts: int, seed: int, start: date, days: int) -> Pat
     return path
 
 
-def process(stages: Stages, raw: pd.DataFrame, service: CodingService, state: RegistryState, run_id: str) -> tuple[
-        RegistryState, pd.DataFrame]:
+def process(
+    stages: Stages, raw: pd.DataFrame, service: CodingService, state: RegistryState, run_id: str, layout: DataLayout,
+) -> tuple[RegistryState, pd.DataFrame]:
     taxonomy = load_taxonomy()
     at = pd.Timestamp.now(tz="UTC")
     with stages.stage("union"):
@@ -110,7 +111,7 @@ def process(stages: Stages, raw: pd.DataFrame, service: CodingService, state: Re
     with stages.stage("embed"):
         titles, weights, vectors, encoded = embed_titles(service, posts["title_norm"])
     with stages.stage("code"):
-        coded = code_posts(service, posts, taxonomy)
+        coded = code_posts(service, posts, taxonomy, layout.cache / "codes")
     with stages.stage("cluster"):
         clustered = cluster_titles(titles, weights, vectors, load_config().clustering, state, run_id, at)
     with stages.stage("rank"):
@@ -153,11 +154,11 @@ def main() -> None:
         print(with_index.table())
         first = Stages(f"{args.posts:,} posts, cold")
         raw = read(first, big, "generic__big.csv__0000000001")
-        state, _ = process(first, raw, service, RegistryState.empty(), "first")
+        state, _ = process(first, raw, service, RegistryState.empty(), "first", layout)
         print(first.table())
         second = Stages(f"+{args.new_posts:,} posts on top")
         raw = pd.concat([raw, read(second, new, "generic__new.csv__0000000002")], ignore_index=True)
-        process(second, raw, service, state, "second")
+        process(second, raw, service, state, "second", layout)
         print(second.table())
 
 

@@ -7,6 +7,7 @@ tabulate activity, rank), without Dagster and its Parquet round trips, so each s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,8 +15,7 @@ import pandas as pd
 from isco_assets.lib.cluster_periods import activity_table
 from isco_assets.lib.cluster_tracking import RegistryState, TrackedRun, track_run
 from isco_assets.lib.clustering import Clustering, cluster_vectors, map_coordinates, summarize_clusters
-from isco_assets.lib.coder import result_frame
-from isco_assets.lib.coding import CodingService
+from isco_assets.lib.coding import CodedTitles, CodingService
 from isco_assets.lib.config import ClusterSettings
 from isco_assets.lib.novelty import rank_candidates
 from isco_assets.lib.taxonomy import IscoTaxonomy
@@ -29,13 +29,13 @@ def embed_titles(service: CodingService, title_norm: pd.Series) -> tuple[list[st
     return titles, counts.to_numpy(dtype=np.float64), vectors, encoded
 
 
-def code_posts(service: CodingService, posts: pd.DataFrame, taxonomy: IscoTaxonomy) -> pd.DataFrame:
-    """``posts`` with the coder's columns, coding each distinct ``title_code`` once."""
+def code_posts(service: CodingService, posts: pd.DataFrame, taxonomy: IscoTaxonomy, cache: Path) -> pd.DataFrame:
+    """``posts`` with the coder's columns, coding each distinct ``title_code`` once and, as ``isco_codes`` does,
+    only titles not coded before against the same index (results kept under ``cache``)."""
     titles = posts["title_code"].drop_duplicates().tolist()
-    vectors, _ = service.cache.embed(titles, service.embedder)
-    coded = result_frame(titles, service.coder.code(titles, vectors), taxonomy).rename(
-        columns={"title_norm": "title_code"})
-    return posts.merge(coded, on="title_code", how="left")
+    earlier = CodedTitles(cache, service.coder.labels, service.embedder.model_id, service.coder.settings)
+    coded, _ = earlier.code(titles, service.coder, lambda t: service.cache.embed(t, service.embedder)[0], taxonomy)
+    return posts.merge(coded.rename(columns={"title_norm": "title_code"}), on="title_code", how="left")
 
 
 @dataclass

@@ -34,9 +34,11 @@ class LanguageDetector:
         hints = hints if hints is not None else [None] * len(texts)
         if self._detector is None:
             return [Detection(self.codes[0], 1.0, "default") for _ in texts]
-        values = self._detector.compute_language_confidence_values_in_parallel(list(texts))
+        unique = list(dict.fromkeys(texts))  # re-posts and partner templates repeat texts: detect each once
+        found = dict(zip(unique, self._detector.compute_language_confidence_values_in_parallel(unique), strict=True))
         out = []
-        for text, conf, hint in zip(texts, values, hints, strict=True):
+        for text, hint in zip(texts, hints, strict=True):
+            conf = found[text]
             hint = (hint or "").strip().lower() or None
             best = conf[0] if conf and text.strip() else None
             if best is not None and best.value >= self.min_confidence:

@@ -24,8 +24,8 @@ class UnionStats:
 
 def content_key(frame: pd.DataFrame) -> pd.Series:
     """Hash of what makes two posts the same ad: title, description, company and country."""
-    parts = frame[["job_title", "job_desc", "company", "country"]].astype(str)
-    joined = parts.apply(lambda col: col.str.strip().str.lower()).agg("\x1f".join, axis=1)
+    parts = [frame[c].astype(str).str.strip().str.lower() for c in ("job_title", "job_desc", "company", "country")]
+    joined = parts[0].str.cat(parts[1:], sep="\x1f")
     return joined.map(lambda s: hashlib.sha1(s.encode("utf-8")).hexdigest()[:16])
 
 
