@@ -103,7 +103,7 @@ def process(
     taxonomy = load_taxonomy()
     at = pd.Timestamp.now(tz="UTC")
     with stages.stage("union"):
-        posts, union = union_posts(raw, LanguageDetector())
+        posts, union = union_posts(raw, LanguageDetector(cache_root=layout.cache / "languages"))
     with stages.stage("clean"):
         posts = clean_posts(posts.assign(title_en=posts["job_title"], desc_en=posts["job_desc"],
                                          title_language=posts["language"], desc_language=posts["language"]))

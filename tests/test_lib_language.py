@@ -79,3 +79,23 @@ def test_no_languages_is_an_error() -> None:
 def test_hints_must_align_with_texts(detector: LanguageDetector) -> None:
     with pytest.raises(ValueError):
         detector.detect(["a", "b"], hints=["en"])
+
+
+class _AsksNothing:
+    """Stands in for lingua where every text must come from the cache."""
+
+    def compute_language_confidence_values_in_parallel(self, texts: list[str]) -> list:
+        assert texts == [], f"asked to detect {texts}"
+        return []
+
+
+def test_detections_are_cached_per_language_set(tmp_path):
+    texts = ["Enfermera para hospital privado en Madrid", "Registered nurse for a private hospital"]
+    first = LanguageDetector(("en", "es"), cache_root=tmp_path).detect(texts)
+    assert [d.language for d in first] == ["es", "en"]
+    cached = LanguageDetector(("es", "en"), cache_root=tmp_path)
+    cached._detector = _AsksNothing()
+    assert cached.detect(texts, ["pt", None]) == first
+    assert len(list(tmp_path.glob("*/*.parquet"))) == 1
+    other = LanguageDetector(("en", "es", "pt"), cache_root=tmp_path).detect(texts[:1])
+    assert other[0].language == "es" and len({p.parent for p in tmp_path.glob("*/*.parquet")}) == 2
