@@ -6,15 +6,14 @@ tabulate activity, rank), without Dagster and its Parquet round trips, so each s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from isco_assets.lib.cluster_periods import activity_table
-from isco_assets.lib.cluster_tracking import RegistryState, TrackedRun, track_run
-from isco_assets.lib.clustering import Clustering, cluster_vectors, map_coordinates, summarize_clusters
+from isco_assets.lib.cluster_tracking import ClusterTables, RegistryState, cluster_tables
+from isco_assets.lib.clustering import cluster_vectors
 from isco_assets.lib.coding import CodedTitles, CodingService
 from isco_assets.lib.config import ClusterSettings
 from isco_assets.lib.novelty import rank_candidates
@@ -34,33 +33,20 @@ def code_posts(service: CodingService, posts: pd.DataFrame, taxonomy: IscoTaxono
     only titles not coded before against the same index (results kept under ``cache``)."""
     titles = posts["title_code"].drop_duplicates().tolist()
     earlier = CodedTitles(cache, service.coder.labels, service.embedder.model_id, service.coder.settings)
-    coded, _ = earlier.code(titles, service.coder, lambda t: service.cache.embed(t, service.embedder)[0], taxonomy)
+    coded, _ = earlier.code(titles, lambda: service.coder, lambda t: service.cache.embed(t, service.embedder)[0],
+                            taxonomy)
     return posts.merge(coded.rename(columns={"title_norm": "title_code"}), on="title_code", how="left")
-
-
-@dataclass
-class Clustered:
-    clustering: Clustering
-    tracked: TrackedRun
-    state: RegistryState
-    clusters: pd.DataFrame
-    assignments: pd.DataFrame
 
 
 def cluster_titles(
     titles: list[str], weights: np.ndarray, vectors: np.ndarray, knobs: ClusterSettings, state: RegistryState,
     run_id: str, at: pd.Timestamp,
-) -> Clustered:
+) -> ClusterTables:
     clustering = cluster_vectors(vectors, weights, knobs.min_cluster_size, knobs.dimensions, knobs.sample_size)
-    state, tracked = track_run(state, run_id, at, titles, weights, vectors, clustering.labels)
-    clusters = summarize_clusters(titles, weights, vectors, tracked.labels).merge(tracked.clusters, on="cluster_id")
-    plane = map_coordinates(vectors, weights, tracked.labels)
-    assignments = pd.DataFrame({"title_norm": titles, "cluster_id": tracked.labels, "n_posts": weights.astype(int),
-                                "map_x": plane[:, 0], "map_y": plane[:, 1]})
-    return Clustered(clustering, tracked, state, clusters, assignments)
+    return cluster_tables(state, run_id, at, titles, weights, vectors, clustering.labels)
 
 
-def rank(clustered: Clustered, coded: pd.DataFrame, taxonomy: IscoTaxonomy) -> tuple[pd.DataFrame, pd.DataFrame]:
+def rank(clustered: ClusterTables, coded: pd.DataFrame, taxonomy: IscoTaxonomy) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Candidates and the activity table; ``coded`` holds one row per post with the coder's columns, ``title_norm``
     and whichever of period, source, country, language, company it has. Names are the most common title."""
     posts = coded.merge(clustered.assignments[["title_norm", "cluster_id"]], on="title_norm", how="left")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pytest
 from dagster_azure.blob import AzureBlobStorageKeyCredential, AzureBlobStorageResource
 
@@ -124,3 +126,17 @@ def landing(request: pytest.FixtureRequest, data_dir: Path) -> LandingZoneResour
             account_url=azurite.blob_url, credential=AzureBlobStorageKeyCredential(key=AZURITE_KEY)
         ),
     )
+
+
+def fill_workbook(export: Path, fill: dict[str, list[dict[str, object]]]) -> bytes:
+    """The exported review workbook with the experts' cells filled: per sheet, one {column: value} per row from
+    row 2."""
+    book = openpyxl.load_workbook(export)
+    for sheet, rows in fill.items():
+        header = {c.value: c.column for c in book[sheet][1]}
+        for offset, cells in enumerate(rows):
+            for column, value in cells.items():
+                book[sheet].cell(row=2 + offset, column=header[column], value=value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import fill_workbook
 from openpyxl.utils import get_column_letter
 
 from isco_assets.lib.export import export_candidates, review_posts
@@ -54,15 +55,7 @@ def codes() -> pd.DataFrame:
 def workbook(tmp_path: Path, fill: dict[str, list[dict[str, object]]]) -> bytes:
     """The exported review workbook with ``fill`` written into it: per sheet, {column: value} by row (from 2)."""
     paths = export_candidates(candidates(), tmp_path / "exports", review_posts(codes(), TAXONOMY, 10))
-    book = openpyxl.load_workbook(paths["xlsx"])
-    for sheet, rows in fill.items():
-        header = {c.value: c.column for c in book[sheet][1]}
-        for offset, cells in enumerate(rows):
-            for column, value in cells.items():
-                book[sheet].cell(row=2 + offset, column=header[column], value=value)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return fill_workbook(paths["xlsx"], fill)
 
 
 def read(data: bytes, name: str = "review.xlsx"):

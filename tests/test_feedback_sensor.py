@@ -16,6 +16,7 @@ import dagster as dg
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import fill_workbook
 
 from isco_assets.definitions import build_definitions
 from isco_assets.defs.feedback.assets import feedback_files
@@ -83,22 +84,9 @@ def feedback(data_dir: Path, landing: LandingZoneResource, tmp_path: Path) -> It
         yield Feedback(instance, data_dir, landing, "")
 
 
-def filled(export: Path, fill: dict[str, list[dict[str, object]]]) -> bytes:
-    """The exported workbook with the experts' cells filled: per sheet, one {column: value} per row from row 2."""
-    book = openpyxl.load_workbook(export)
-    for sheet, rows in fill.items():
-        header = {c.value: c.column for c in book[sheet][1]}
-        for offset, cells in enumerate(rows):
-            for column, value in cells.items():
-                book[sheet].cell(row=2 + offset, column=header[column], value=value)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def test_dropped_workbook_is_logged_once_with_reviewer_and_time(feedback: Feedback, tmp_path: Path) -> None:
     export = export_candidates(CANDIDATES, tmp_path / "exports", POSTS)["xlsx"]
-    workbook = filled(export, {
+    workbook = fill_workbook(export, {
         "candidates": [{"decision": "accept", "isco_code": "2512", "reviewer": "ana",
                         "decided_at": datetime(2026, 11, 20, 9, 30)},
                        {"decision": "reject", "reviewer": "ben"}],
@@ -133,7 +121,7 @@ def test_dropped_workbook_is_logged_once_with_reviewer_and_time(feedback: Feedba
 def test_invalid_workbook_is_rejected_with_every_reason_and_never_applied(feedback: Feedback, tmp_path: Path) -> None:
     export = export_candidates(CANDIDATES, tmp_path / "exports", POSTS)["xlsx"]
     valid_row = {"decision": "accept", "isco_code": "2512", "reviewer": "ana"}
-    feedback.put("feedback/review.xlsx", filled(export, {
+    feedback.put("feedback/review.xlsx", fill_workbook(export, {
         "candidates": [valid_row, {"decision": "approve", "reviewer": "ana"}],
         "posts_to_review": [{"decision": "recode", "isco_code": "9999", "reviewer": "ana"}],
     }))
@@ -157,7 +145,7 @@ def test_invalid_workbook_is_rejected_with_every_reason_and_never_applied(feedba
     assert feedback.tick() == [], "a rejected file is not requested again"
     assert feedback.decisions().empty, "nothing of the rejected file is in force, not even its valid row"
 
-    feedback.put("feedback/review.xlsx", filled(export, {"candidates": [valid_row]}))  # corrected: a new file
+    feedback.put("feedback/review.xlsx", fill_workbook(export, {"candidates": [valid_row]}))  # corrected: a new file
     [fixed] = feedback.tick()
     before = dg.evaluate_automation_conditions(defs=feedback.defs, instance=feedback.instance)
     assert fixed != bad and feedback.apply(fixed).success

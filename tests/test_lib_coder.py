@@ -175,7 +175,7 @@ def test_coded_titles_code_only_what_is_new_and_start_over_when_the_index_change
     def run(rows: list[tuple[str, str]], titles: list[str]) -> pd.DataFrame:
         coder = _coder(rows)
         frame, _ = CodedTitles(tmp_path, coder.labels, "model", coder.settings).code(
-            titles, coder, counting_embed, load_taxonomy())
+            titles, lambda: coder, counting_embed, load_taxonomy())
         return frame
 
     first = run(INDEX, ["truck driver", "registered nurse"])

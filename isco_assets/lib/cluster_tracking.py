@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from isco_assets.lib.clustering import NOISE, cluster_centroids
+from isco_assets.lib.clustering import NOISE, cluster_centroids, map_coordinates, summarize_clusters
 
 REGISTRY_FOLDER = "tracking"
 MIN_OVERLAP = 0.3  # share of the posts of either cluster carried by titles the two share
@@ -244,3 +244,26 @@ class ClusterRegistry:
             tmp = self.folder / f".{name}.{uuid.uuid4().hex}.tmp"
             pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
             os.replace(tmp, self.folder / f"{name}.parquet")
+
+
+@dataclass(frozen=True)
+class ClusterTables:
+    """A clustering with stable ids, as the pipeline keeps it: the registry's new state, the tracking result, the
+    clusters (summaries with their tracking columns) and the assignments (title -> cluster, with map coordinates)."""
+
+    state: RegistryState
+    tracked: TrackedRun
+    clusters: pd.DataFrame
+    assignments: pd.DataFrame
+
+
+def cluster_tables(
+    state: RegistryState, run_id: str, at: pd.Timestamp, titles: list[str], weights: np.ndarray,
+    vectors: np.ndarray, labels: np.ndarray,
+) -> ClusterTables:
+    state, tracked = track_run(state, run_id, at, titles, weights, vectors, labels)
+    clusters = summarize_clusters(titles, weights, vectors, tracked.labels).merge(tracked.clusters, on="cluster_id")
+    plane = map_coordinates(vectors, weights, tracked.labels)
+    assignments = pd.DataFrame({"title_norm": titles, "cluster_id": tracked.labels,
+                                "n_posts": np.asarray(weights).astype(int), "map_x": plane[:, 0], "map_y": plane[:, 1]})
+    return ClusterTables(state, tracked, clusters, assignments)

@@ -68,15 +68,16 @@ class CodedTitles:
         self.file = self.root / f"{digest.hexdigest()[:20]}.parquet"
 
     def code(
-        self, titles: Sequence[str], coder: IscoCoder, embed: Callable[[list[str]], np.ndarray],
+        self, titles: Sequence[str], coder: Callable[[], IscoCoder], embed: Callable[[list[str]], np.ndarray],
         taxonomy: IscoTaxonomy,
     ) -> tuple[pd.DataFrame, int]:
-        """One row per title (``result_frame`` columns, the text in ``title_norm``), and how many were new."""
+        """One row per title (``result_frame`` columns, the text in ``title_norm``), and how many were new.
+        ``coder`` builds the coder; it is called only when there is something new to code."""
         known = pd.read_parquet(self.file) if self.file.is_file() else result_frame([], _EMPTY, taxonomy)
         seen = set(known["title_norm"])
         new = [t for t in dict.fromkeys(titles) if t not in seen]
         if new:
-            fresh = result_frame(new, coder.code(new, embed(new)), taxonomy)
+            fresh = result_frame(new, coder().code(new, embed(new)), taxonomy)
             known = pd.concat([known, fresh], ignore_index=True) if len(known) else fresh
             self.root.mkdir(parents=True, exist_ok=True)
             partial = self.file.with_suffix(".tmp")

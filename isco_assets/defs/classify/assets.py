@@ -62,12 +62,14 @@ def isco_codes(
 ) -> dg.MaterializeResult:
     model = embedder.get_embedder()
     with timed() as t:
-        coder = IscoCoder(isco_index, stack_vectors(isco_index["vector"]), settings.taxonomy, settings.config.coder)
         titles = clean_posts["title_code"].drop_duplicates().tolist()
         cache = EmbeddingCache(settings.layout.embedding_cache, model.model_id)
         earlier = CodedTitles(settings.layout.cache / "codes", isco_index, model.model_id, settings.config.coder)
         coded, new = earlier.code(
-            titles, coder, lambda texts: cache.embed(texts, model, progress_logger(context, "encoding titles"))[0],
+            titles,
+            lambda: IscoCoder(isco_index, stack_vectors(isco_index["vector"]), settings.taxonomy,
+                              settings.config.coder),
+            lambda texts: cache.embed(texts, model, progress_logger(context, "encoding titles"))[0],
             settings.taxonomy,
         )
         coded = coded.rename(columns={"title_norm": "title_code"})

@@ -7,8 +7,8 @@ import pandas as pd
 
 from isco_assets.defs.metadata import table_metadata, timed
 from isco_assets.lib.cluster_periods import activity_table, period_table, post_periods
-from isco_assets.lib.cluster_tracking import REGISTRY_FOLDER, ClusterRegistry, record_drops, track_run
-from isco_assets.lib.clustering import NOISE, map_coordinates, summarize_clusters
+from isco_assets.lib.cluster_tracking import REGISTRY_FOLDER, ClusterRegistry, cluster_tables, record_drops
+from isco_assets.lib.clustering import NOISE
 from isco_assets.lib.embedding import stack_vectors
 from isco_assets.lib.export import export_candidates, review_posts
 from isco_assets.lib.feedback import apply_candidate_feedback
@@ -50,9 +50,9 @@ def job_clusters(
         clustering = heavy_steps.cluster(context, vectors, weights, min_cluster_size=knobs.min_cluster_size,
                                          dimensions=knobs.dimensions, sample_size=knobs.sample_size)
         registry = ClusterRegistry(settings.layout.root / REGISTRY_FOLDER)
-        state, tracked = track_run(registry.load(), context.run_id, pd.Timestamp.now(tz="UTC"), titles, weights,
-                                   vectors, clustering.labels)
-        clusters = summarize_clusters(titles, weights, vectors, tracked.labels).merge(tracked.clusters, on="cluster_id")
+        tables = cluster_tables(registry.load(), context.run_id, pd.Timestamp.now(tz="UTC"), titles, weights,
+                                vectors, clustering.labels)
+    clusters, tracked = tables.clusters, tables.tracked
     noise = tracked.labels == NOISE
     context.log.info(f"{len(clusters)} clusters over {len(titles):,} titles ({tracked.matched} kept their id, "
                      f"{tracked.new} new); {noise.sum():,} titles are noise")
@@ -65,12 +65,9 @@ def job_clusters(
             noise_titles=int(noise.sum()), noise_posts=int(weights[noise].sum()), seconds=t["seconds"],
         ),
     )
-    plane = map_coordinates(vectors, weights, tracked.labels)
-    assignments = pd.DataFrame({"title_norm": titles, "cluster_id": tracked.labels, "n_posts": weights.astype(int),
-                                "map_x": plane[:, 0], "map_y": plane[:, 1]})
-    yield dg.Output(assignments, output_name="cluster_assignments",
-                    metadata=table_metadata(assignments, ["title_norm", "cluster_id", "n_posts"]))
-    registry.save(state)  # after both tables are stored: a failed run leaves the registry as it was
+    yield dg.Output(tables.assignments, output_name="cluster_assignments",
+                    metadata=table_metadata(tables.assignments, ["title_norm", "cluster_id", "n_posts"]))
+    registry.save(tables.state)  # after both tables are stored: a failed run leaves the registry as it was
 
 
 @dg.asset(

@@ -24,7 +24,7 @@ import dagster as dg
 import pandas as pd
 
 from isco_assets.defs.metadata import preview, table_metadata, timed
-from isco_assets.defs.partitions import drops_partitions
+from isco_assets.defs.partitions import EAGER_PAST_MISSING_PARTITIONS, drops_partitions
 from isco_assets.lib.drops import DropError, read_drop
 from isco_assets.lib.landing import current_versions, open_drop
 from isco_assets.lib.language import LanguageDetector
@@ -112,8 +112,7 @@ def raw_job_posts(
 @dg.asset(
     group_name=GROUP,
     ins={"raw_job_posts": dg.AssetIn(partition_mapping=dg.AllPartitionMapping())},
-    # eager, but not held back by missing drops: a rejected drop stays unmaterialized for good
-    automation_condition=dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing()),
+    automation_condition=EAGER_PAST_MISSING_PARTITIONS,
     description="All accepted posts of all drops (of a changed file only its latest version, unless its partner "
     "says changed_files: add): exact duplicates removed by content hash, e-mails, phone numbers and personal URLs "
     "masked, language detected among the configured languages. Updates once after a backfill, not per drop.",
