@@ -201,3 +201,13 @@ def test_crosswalked_sources(tmp_path: Path) -> None:
 def test_malformed_index_sources(tmp_path: Path, entry: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_config(_write(tmp_path, f"index:\n  sources:\n    - {entry}\n"))
+
+
+def test_index_section_with_an_unknown_key_is_a_clear_error(tmp_path):
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("index:\n  source: []\n", encoding="utf-8")  # 'sources' misspelled
+    with pytest.raises(ConfigError, match="'index' takes a mapping with keys sources, exclude, exclude_files"):
+        load_config(cfg)
+    cfg.write_text("index:\n  exclude: uri:scrum\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"'index\.exclude' takes a list"):
+        load_config(cfg)
