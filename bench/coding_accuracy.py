@@ -8,7 +8,9 @@ titles coded as they are, in Polish), ESCO v1.1 English titles by K-fold leave-o
 fold's occupations leave the index in every language), and O*NET reported titles, whose gold is every ISCO-08
 group their O*NET-SOC code reaches through the crosswalk of the O*NET source in --onet-config (a hit when the
 code is any of them). When the index holds that O*NET source the row is a leave-out by O*NET-SOC code, or it
-would be a leak. `--add FILE` adds the index sources of another config file, to compare configurations.
+would be a leak. A set whose file is a `coded_posts` source of the index (the reference config learns from
+the JobBERT and Polish dev posts) is graded by K-fold leave-out of its own titles, as `isco-eval` does.
+`--add FILE` adds the index sources of another config file, to compare configurations.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from isco_assets.lib.config import IndexSource, PlatformConfig, load_config
 from isco_assets.lib.evaluation import accuracy_report, gold_codes
 from isco_assets.lib.index_sources import crosswalk_targets
 from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.leaveout import leave_out_code
+from isco_assets.lib.leaveout import coded_source_for, leave_out_code, own_title_keys
 from isco_assets.lib.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,15 +48,18 @@ class LabelledSet:
     texts: list[str]
     gold: list[tuple[str, ...]]
     leave_out: list[str] | None = None  # keys to leave out of the index by fold, or None: coded directly
+    own_titles: bool = False  # the file is a coded_posts source: each fold's own titles leave the index too
 
 
-def jobs_set(name: str, file: str, sample: int, leave_out_col: str = "") -> LabelledSet:
-    frame = _sample(pd.read_csv(SHARED / "jobs" / file, dtype=str, keep_default_na=False), sample)
+def jobs_set(name: str, file: str, sample: int, config: PlatformConfig, leave_out_col: str = "") -> LabelledSet:
+    path = SHARED / "jobs" / file
+    frame = _sample(pd.read_csv(path, dtype=str, keep_default_na=False), sample)
     taxonomy = load_taxonomy()
     frame = frame.assign(gold=frame["isco_code"].map(lambda v: gold_codes(v, taxonomy)))
     frame = frame[frame["gold"].map(bool)]
-    keys = frame[leave_out_col].tolist() if leave_out_col else None
-    return LabelledSet(name, frame["job_title"].tolist(), frame["gold"].tolist(), keys)
+    texts, own = frame["job_title"].tolist(), coded_source_for(config, path) is not None
+    keys = frame[leave_out_col].tolist() if leave_out_col else own_title_keys(texts) if own else None
+    return LabelledSet(name + (" (own titles out)" if own else ""), texts, frame["gold"].tolist(), keys, own)
 
 
 def onet_set(onet: IndexSource, in_index: bool, sample: int) -> LabelledSet:
@@ -81,7 +86,8 @@ def evaluate(labelled: LabelledSet, config: PlatformConfig, direct: Callable[[],
     if labelled.leave_out is None:
         result = direct().code(labelled.texts, 5)
     else:
-        result = leave_out_code(config, labelled.texts, labelled.leave_out, folds, build)
+        result = leave_out_code(config, labelled.texts, labelled.leave_out, folds, build,
+                                own_titles=labelled.own_titles)
     report = accuracy_report(labelled.gold, result, settings=config.coder)["overall"]
     return {"set": labelled.name, **report, "seconds": round(time.perf_counter() - start, 1)}
 
@@ -102,9 +108,9 @@ def main() -> None:
     onet = [s for s in load_config(args.onet_config).index_sources if s.kind == "onet"] if args.onet_config else []
     layout = DataLayout.from_env()
     sets = [
-        jobs_set("jobbert_dev", "jobbert_v1_titles_dev.csv", args.sample),
-        jobs_set("pl_ojalab_dev", "pl_ojalab_hand_coded_dev.csv", args.sample),
-        jobs_set("esco_v1.1_en (leave-out)", "esco_v1_1_en_occupation_titles.csv", args.sample, "esco_uri"),
+        jobs_set("jobbert_dev", "jobbert_v1_titles_dev.csv", args.sample, config),
+        jobs_set("pl_ojalab_dev", "pl_ojalab_hand_coded_dev.csv", args.sample, config),
+        jobs_set("esco_v1.1_en (leave-out)", "esco_v1_1_en_occupation_titles.csv", args.sample, config, "esco_uri"),
         *([onet_set(onet[0], onet[0] in config.index_sources, args.sample)] if onet else []),
     ]
     direct = functools.cache(lambda: CodingService.build(config, layout))  # one index for the direct sets

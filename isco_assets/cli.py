@@ -77,7 +77,7 @@ def code_main(argv: Sequence[str] | None = None) -> int:
 def eval_main(argv: Sequence[str] | None = None) -> int:
     from isco_assets.lib.coding import CodingService
     from isco_assets.lib.evaluation import accuracy_report, gold_codes
-    from isco_assets.lib.leaveout import leave_out_code
+    from isco_assets.lib.leaveout import coded_source_for, leave_out_code, own_title_keys
     from isco_assets.lib.rerank import CANDIDATES, rerank_from_env, top
 
     parser = argparse.ArgumentParser(prog="isco-eval", description="Accuracy of the coder on a labelled CSV.")
@@ -90,7 +90,9 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--leave-out-col", default="",
                         help="e.g. esco_uri: split rows into --folds folds by this column and code each fold with "
                         "an index that leaves out the fold's values (occupation URIs, O*NET-SOC codes, ISCO codes)")
-    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--folds", type=int, default=5,
+                        help="folds of --leave-out-col, or of the titles when the file is a coded_posts source of "
+                        "the index (then each fold's own titles always leave the index)")
     parser.add_argument("--json", action="store_true", help="the whole report as JSON")
     parser.add_argument("--rerank", action="store_true",
                         help="the LLM set by ISCO_LLM_* picks among the top-10 groups of posts that need review; "
@@ -112,6 +114,9 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
     languages = frame[args.lang_col].tolist() if args.lang_col in frame.columns else None
     sources = frame[args.source_col].tolist() if args.source_col in frame.columns else None
     config, layout, texts = load_config(args.config), DataLayout.from_env(), frame[args.text_col].tolist()
+    # a file the index learns from as coded posts is graded with each fold's own titles left out
+    own_titles = coded_source_for(config, args.file) is not None
+    keys = frame[args.leave_out_col].tolist() if args.leave_out_col else own_title_keys(texts)
     reports, top_k = [], CANDIDATES if args.rerank else 5
     for model in args.model or [""]:
         services: list[CodingService] = []
@@ -120,8 +125,8 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
             services.append(CodingService.build(cfg, layout, _Bar("encoding index labels"), model))
             return services[-1]
 
-        if args.leave_out_col:
-            result = leave_out_code(config, texts, frame[args.leave_out_col].tolist(), args.folds, build, top_k)
+        if args.leave_out_col or own_titles:
+            result = leave_out_code(config, texts, keys, args.folds, build, top_k, own_titles)
         else:
             result = build(config).code(texts, top_k, _Bar("encoding texts"))
         if args.rerank:
@@ -131,8 +136,9 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
         report = accuracy_report(gold.tolist(), result, languages, sources, config.coder)
         report.update(file=str(args.file), model=services[0].embedder.model_id, rows=len(frame) + skipped,
                       skipped_invalid_gold=skipped)
-        if args.leave_out_col:
-            report["leave_out"] = {"column": args.leave_out_col, "folds": args.folds}
+        if args.leave_out_col or own_titles:
+            report["leave_out"] = {"column": args.leave_out_col or "own titles", "folds": args.folds,
+                                   "own_titles": own_titles}
         if args.rerank:
             report["rerank"] = {**reranked, "retrieval_overall": retrieval}
         reports.append(report)
@@ -149,7 +155,9 @@ def _print_report(report: dict) -> None:
     leave_out = report.get("leave_out")
     print(f"{report['file']} with model {report['model']}: {report['rows']} rows, "
           f"{report['skipped_invalid_gold']} skipped (gold code not an ISCO-08 unit group)"
-          + (f"; {leave_out['folds']}-fold leave-out by {leave_out['column']}" if leave_out else ""))
+          + (f"; {leave_out['folds']}-fold leave-out by {leave_out['column']}" if leave_out else "")
+          + ("; the file is a coded-posts source of the index: each fold's own titles left out"
+             if leave_out and leave_out["own_titles"] else ""))
     print(report_table(report).to_string(float_format=lambda v: f"{v:.3f}"))
     print("auto_coded_share / auto_top1_4digit: coverage and precision at the review threshold "
           f"{report.get('review_threshold', {})}")

@@ -77,9 +77,28 @@ def test_isco_eval_leave_out_by_occupation(data_dir, tmp_path):
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["overall"]["n"] == 2 and report["overall"]["top1_4digit"] == 0.0
-    assert report["leave_out"] == {"column": "esco_uri", "folds": 2}
+    assert report["leave_out"] == {"column": "esco_uri", "folds": 2, "own_titles": False}
     missing = run("isco-eval", *args, "--leave-out-col", "uri", data_dir=data_dir)
     assert missing.returncode != 0 and "'uri'" in missing.stderr
+
+
+@pytest.mark.slow
+def test_isco_eval_of_a_coded_posts_source_leaves_its_own_titles_out(data_dir, tmp_path):
+    """A file the index learns from is never graded against its own labels; a copy elsewhere is coded directly."""
+    posts = tmp_path / "coded.csv"
+    posts.write_text("job_title,isco_code\nZorblax Wrangler (m/w/d),6224\nQuibbet Polisher - Ipoh,7315\n")
+    config = tmp_path / "config.yaml"
+    config.write_text("index:\n  sources:\n    - {kind: coded_posts, path: coded.csv, name: earlier_round}\n"
+                      "    - {kind: coded_posts, path: absent.csv, name: later_round, optional: true}\n")
+    copy = tmp_path / "copy" / "coded.csv"
+    copy.parent.mkdir()
+    copy.write_bytes(posts.read_bytes())
+    own = json.loads(run("isco-eval", str(posts), "--json", "--folds", "2", "--config", str(config),
+                         data_dir=data_dir).stdout)
+    assert own["leave_out"] == {"column": "own titles", "folds": 2, "own_titles": True}
+    assert own["overall"]["top1_4digit"] == 0.0
+    direct = json.loads(run("isco-eval", str(copy), "--json", "--config", str(config), data_dir=data_dir).stdout)
+    assert "leave_out" not in direct and direct["overall"]["top1_4digit"] == 1.0
 
 
 def test_isco_eval_names_a_missing_column(data_dir, tmp_path):

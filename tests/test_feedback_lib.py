@@ -110,6 +110,7 @@ def test_filled_workbook_becomes_decision_records_with_who_and_when(tmp_path: Pa
     assert reject["decided_at"] == reject["received_at"] == pd.Timestamp(RECEIVED) and reject["note"]
     recode = records.loc["post:p3"]  # the least confident post is the first row of its sheet
     assert (recode["kind"], recode["isco_code"], recode["row"]) == ("post", "7512", 2)
+    assert recode["title"] == "Cake Artist"  # the post's title as the sheet shows it
     assert set(result.records["file"]) == {"feedback__review.xlsx__0123456789"}
 
 
@@ -178,7 +179,7 @@ def test_unreadable_files_and_missing_columns_are_reported() -> None:
 
 
 def _decisions(*rows: dict[str, object]) -> pd.DataFrame:
-    lines = ["cluster_id,name,n_posts,example_titles,post_id,decision,isco_code,title,reviewer,decided_at"]
+    lines = ["cluster_id,name,n_posts,example_titles,post_id,job_title,decision,isco_code,title,reviewer,decided_at"]
     lines += [",".join(str(r.get(c, "")) for c in lines[0].split(",")) for r in rows]
     result = read(("\n".join(lines) + "\n").encode(), "decisions.csv")
     assert result.errors == []
@@ -206,13 +207,17 @@ def test_accepted_and_merged_titles_become_feedback_labels() -> None:
         {"cluster_id": 8, "name": "Scrum Master", "n_posts": 12, "example_titles": "scrum master | agile coach",
          "decision": "merge", "isco_code": "2421", "reviewer": "ana"},
         {"cluster_id": 9, "name": "Drone Pilot", "n_posts": 30, "decision": "reject", "reviewer": "ana"},
+        {"post_id": "p1", "job_title": "Sr. Cake Artist - Ipoh", "decision": "recode", "isco_code": "7512",
+         "reviewer": "ana"},
+        {"post_id": "p2", "decision": "recode", "isco_code": "8344", "reviewer": "ana"},  # no title: no label
     )
     index = build_index_labels(TAXONOMY)
     labels = with_feedback_labels(index, decisions)
     added = labels.iloc[len(index):]
-    assert sorted(zip(added["code"], added["label_norm"], strict=True)) == [
-        ("2421", "agile coach"), ("2421", "scrum master"), ("2512", "prompt engineer")]
-    assert set(added["source"]) == set(added["kind"]) == {"feedback"}
+    assert sorted(zip(added["code"], added["label_norm"], added["kind"], strict=True)) == [
+        ("2421", "agile coach", "feedback"), ("2421", "scrum master", "feedback"),
+        ("2512", "prompt engineer", "feedback"), ("7512", "cake artist ipoh", "coded_post")]
+    assert set(added["source"]) == {"feedback"}
     assert set(added["version"]) == {"feedback__decisions.csv__0123456789"}
     assert list(labels.columns) == list(index.columns)
     assert with_feedback_labels(index, decisions.iloc[:0]).equals(index)

@@ -163,9 +163,39 @@ def test_missing_source_file(tmp_path: Path) -> None:
         build_index_labels(load_taxonomy(), [IndexSource("esco", tmp_path / "none.csv", name="esco_xx")])
 
 
+def test_coded_posts_are_labels_read_as_the_coder_reads_titles(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "coded.csv", ["job_title", "isco_code", "language", "esco_uri"], [
+        ["Tukang Kebun / Gardener", "9214", "ms", "uri:gardener"],
+        ["Senior Data Engineer (m/w/d)", "2521.0", "", ""],
+        ["Zorblax tamer", "9999", "en", ""],
+    ])
+    source = IndexSource("coded_posts", path, name="round1", language="en", concept_column="esco_uri")
+    frame = build_index_labels(load_taxonomy(), [source])
+    coded = frame[frame["source"] == "round1"].set_index("label_norm")
+    assert coded.loc["tukang kebun gardener", ["code", "language", "kind", "concept"]].tolist() == [
+        "9214", "ms", "coded_post", "uri:gardener"]
+    assert coded.loc["data engineer", ["code", "language", "concept"]].tolist() == ["2521", "en", "data engineer"]
+    assert len(coded) == 2  # 9999 is no unit group
+    # leave-out by occupation, or by the post's own title as the coder reads it; an ESCO label stays
+    esco = _csv(tmp_path / "esco.csv", ["esco_uri", "isco_code", "preferred_label"],
+                [["uri:de", "2521", "data engineer"]])
+    both = [source, IndexSource("esco", esco, name="esco_en")]
+    left = build_index_labels(load_taxonomy(), both, exclude={"uri:gardener", "data engineer"})
+    assert set(left.loc[left["source"] == "round1", "label_norm"]) == set()
+    assert (left["label_norm"] == "data engineer").sum() == 1 and "esco_en" in set(left["source"])
+
+
+def test_optional_source_may_be_absent(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("index:\n  sources:\n    - {kind: coded_posts, path: none.csv, optional: true}\n", encoding="utf-8")
+    source = load_config(cfg).index_sources[0]
+    assert source.optional
+    assert set(build_index_labels(load_taxonomy(), [source])["source"]) == {"isco08"}
+
+
 def test_reference_sources_cover_unit_groups(shared_data: Path) -> None:
     config = load_config(PROJECT_ROOT / "bench" / "reference_sources.yaml")
-    missing = [s.path for s in config.index_sources if not s.path.is_file()]
+    missing = [s.path for s in config.index_sources if not s.path.is_file() and not s.optional]
     if missing:
         pytest.skip(f"reference files missing: {missing}")
     frame = build_index_labels(load_taxonomy(), config.index_sources)

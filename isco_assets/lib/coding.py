@@ -18,7 +18,7 @@ from isco_assets.lib.feedback import with_feedback_labels
 from isco_assets.lib.index_sources import build_index_labels, embed_index
 from isco_assets.lib.layout import DataLayout
 from isco_assets.lib.taxonomy import IscoTaxonomy, load_taxonomy
-from isco_assets.lib.text import coding_title
+from isco_assets.lib.text import coding_text
 
 
 def index_labels(config: PlatformConfig, layout: DataLayout, taxonomy: IscoTaxonomy) -> pd.DataFrame:
@@ -50,7 +50,7 @@ class CodingService:
 
     def code(self, texts: Sequence[str], top_k: int | None = None, progress: Progress | None = None) -> CodeResult:
         """Normalize like the pipeline does for coding, embed through the cache, and code."""
-        normalized = [coding_title(t) or t.strip().lower() for t in texts]
+        normalized = [coding_text(t) for t in texts]
         vectors, _ = self.cache.embed(normalized, self.embedder, progress)
         return self.coder.code(normalized, vectors, top_k)
 

@@ -18,10 +18,10 @@ from isco_assets.lib.drops import PartnerSpec
 from isco_assets.lib.language import DEFAULT_LANGUAGES
 from isco_assets.lib.partners import GENERIC, PartnerRegistryError, load_partners
 
-INDEX_SOURCE_KINDS = ("esco", "ilo_index", "isco_structure", "feedback", "national", "onet")
+INDEX_SOURCE_KINDS = ("esco", "ilo_index", "isco_structure", "feedback", "national", "onet", "coded_posts")
 CROSSWALK_KINDS = ("national", "onet")  # titles coded in another classification, mapped to ISCO-08 by crosswalk
 _SOURCE_KEYS = {"kind", "path", "language", "name", "hidden_labels", "version", "crosswalk", "title_column",
-                "code_column", "title_kinds", "max_targets"}
+                "code_column", "title_kinds", "max_targets", "concept_column", "optional"}
 
 
 class ConfigError(ValueError):
@@ -50,19 +50,27 @@ class IndexSource:
     file) and reach ISCO-08 through ``crosswalk`` steps applied in order; a title whose code reaches more than
     ``max_targets`` unit groups is left out (an ambiguous mapping adds noise, not knowledge), otherwise it is a
     label of each group it reaches.
+
+    ``coded_posts`` are job posts people already coded (an earlier coding round, a hand-coded survey): each
+    post's title (``title_column``, default job_title) becomes a label of its code (``code_column``, default
+    isco_code), in the row's ``language`` when the file has that column. ``concept_column`` (an ESCO URI, say)
+    names the occupation for leave-out runs. An ``optional`` source whose file is absent is skipped with a
+    warning instead of failing the index.
     """
 
-    kind: str  # esco | ilo_index | isco_structure | feedback | national | onet
+    kind: str  # esco | ilo_index | isco_structure | feedback | national | onet | coded_posts
     path: Path
     language: str = "en"
     name: str = ""
     hidden_labels: bool = False
     version: str = ""  # the release of the source, kept with every label
     crosswalk: tuple[Crosswalk, ...] = ()
-    title_column: str = "title"
-    code_column: str = ""  # default: "code" (national), "onet_soc_code" (onet)
+    title_column: str = ""  # default: "title" (national, onet), "job_title" (coded_posts)
+    code_column: str = ""  # default: "code" (national), "onet_soc_code" (onet), "isco_code" (coded_posts)
     title_kinds: tuple[str, ...] = ()  # only titles whose `kind` column is one of these (O*NET); empty = all
     max_targets: int = 1
+    concept_column: str = ""
+    optional: bool = False
 
     @property
     def label(self) -> str:
@@ -174,10 +182,12 @@ def _index_source(item: Any, base: Path) -> IndexSource:
         hidden_labels=bool(item.get("hidden_labels", False)),
         version=str(item.get("version", "")),
         crosswalk=crosswalk,
-        title_column=item.get("title_column", "title"),
+        title_column=item.get("title_column", ""),
         code_column=item.get("code_column", ""),
         title_kinds=tuple(str(k) for k in _as_list(item.get("title_kinds"))),
         max_targets=max_targets,
+        concept_column=str(item.get("concept_column", "")),
+        optional=bool(item.get("optional", False)),
     )
 
 

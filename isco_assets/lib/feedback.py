@@ -7,7 +7,8 @@ with who decided and when; of several decisions on one subject (a candidate, a p
 
 Decisions on a candidate: ``accept`` (its title becomes a new label of unit group ``isco_code``), ``merge``
 (it is an existing occupation: its name and example titles become labels of ``isco_code``), ``reject`` (it
-leaves the candidate list until its evidence grows). On a post: ``recode`` (its code becomes ``isco_code``).
+leaves the candidate list until its evidence grows). On a post: ``recode`` (its code becomes ``isco_code``,
+and its title, when the sheet shows it, a coded-post label of that group, so the same title codes right next time).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from isco_assets.lib.config import FeedbackSettings
 from isco_assets.lib.drops import PartnerSpec
 from isco_assets.lib.index_sources import INDEX_COLUMNS
 from isco_assets.lib.taxonomy import IscoTaxonomy, normalize_unit_code
-from isco_assets.lib.text import normalize_title
+from isco_assets.lib.text import coding_text, normalize_title
 
 FEEDBACK = "feedback"  # the "partner" of feedback files in file ids, and the source and kind of their labels
 SHEETS = {"candidates": "candidate", "posts_to_review": "post"}  # workbook sheet -> what its rows decide on
@@ -176,7 +177,7 @@ def _record(
         "cluster_id": None, "n_posts": None, "post_id": "",
     }
     if kind == "post":
-        record["post_id"] = _text(row.get("post_id"))
+        record["post_id"], record["title"] = _text(row.get("post_id")), _text(row.get("job_title"))
         record["subject"] = f"post:{record['post_id']}"
     else:
         cluster_id, n_posts, name = _int(row.get("cluster_id")), _int(row.get("n_posts")), _text(row.get("name"))
@@ -260,12 +261,16 @@ def decisions_in_force(log: pd.DataFrame) -> pd.DataFrame:
 
 def with_feedback_labels(labels: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
     """The index labels plus the titles experts accepted or merged (source and kind "feedback", the file as
-    version), deduplicated per (code, normalized label) with the configured labels first."""
+    version) and the titles of posts they recoded (kind "coded_post", read as the coder reads titles),
+    deduplicated per (code, normalized label) with the configured labels first."""
     rows = []
     for d in decisions[decisions["decision"].isin(("accept", "merge"))].itertuples(index=False):
         titles = [d.title, d.name, *d.example_titles] if d.decision == "merge" else [d.title]
         rows += [{"code": d.isco_code, "label": t, "label_norm": normalize_title(t), "source": FEEDBACK,
                   "language": "", "kind": FEEDBACK, "concept": d.isco_code, "version": d.file} for t in titles]
+    for d in decisions[(decisions["decision"] == "recode") & (decisions["title"] != "")].itertuples(index=False):
+        rows.append({"code": d.isco_code, "label": d.title, "label_norm": coding_text(d.title), "source": FEEDBACK,
+                     "language": "", "kind": "coded_post", "concept": coding_text(d.title), "version": d.file})
     extra = pd.DataFrame(rows, columns=list(INDEX_COLUMNS)).reindex(columns=labels.columns, fill_value="")
     extra = extra[extra["label_norm"] != ""]
     combined = pd.concat([labels, extra], ignore_index=True) if len(extra) else labels

@@ -6,6 +6,7 @@ back to the file and release that taught it.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -16,8 +17,9 @@ import pandas as pd
 from isco_assets.lib.config import Crosswalk, IndexSource
 from isco_assets.lib.embedding import Embedder, EmbeddingCache, Progress
 from isco_assets.lib.taxonomy import IscoTaxonomy, load_taxonomy, normalize_unit_code
-from isco_assets.lib.text import normalize_title
+from isco_assets.lib.text import coding_text, normalize_title
 
+LOG = logging.getLogger(__name__)
 INDEX_COLUMNS = ("code", "label", "label_norm", "source", "language", "kind", "concept", "version")
 # A label row before normalization: code, label, source, language, kind, concept (the occupation it
 # names: an ESCO URI, an O*NET-SOC code, "<source>:<national code>", or the unit group when the source
@@ -106,20 +108,37 @@ def _crosswalked(source: IndexSource) -> Iterator[Row]:
     """
     code_column = source.code_column or ("onet_soc_code" if source.kind == "onet" else "code")
     frame = pd.read_csv(source.path, dtype=str, keep_default_na=False)
-    _require(frame, source.path, [source.title_column, code_column])
+    title_column = source.title_column or "title"
+    _require(frame, source.path, [title_column, code_column])
     if source.title_kinds:
         _require(frame, source.path, ["kind"])
         frame = frame[frame["kind"].isin(source.title_kinds)]
     raw_codes = frame[code_column].str.strip()
     targets = crosswalk_targets(raw_codes.unique(), source.crosswalk)
     kinds = frame["kind"] if "kind" in frame.columns else [f"{source.kind}_title"] * len(frame)
-    for title, raw_code, kind in zip(frame[source.title_column].str.strip(), raw_codes, kinds, strict=True):
+    for title, raw_code, kind in zip(frame[title_column].str.strip(), raw_codes, kinds, strict=True):
         codes = targets[raw_code]
         if not title or len(codes) > source.max_targets:
             continue
         concept = raw_code if source.kind == "onet" else f"{source.label}:{raw_code}"
         for code in codes:
             yield code, title, source.label, source.language, kind, concept
+
+
+def _coded_posts(source: IndexSource) -> Iterator[Row]:
+    """Posts people coded: the title is a label of its code. The concept is the ``concept_column`` value when
+    configured, else the title as the coder reads it, so a leave-out run can drop a post's own title."""
+    code_column = source.code_column or "isco_code"
+    frame = pd.read_csv(source.path, dtype=str, keep_default_na=False)
+    title_column = source.title_column or "job_title"
+    _require(frame, source.path, [title_column, code_column, *filter(None, [source.concept_column])])
+    languages = frame["language"] if "language" in frame.columns else [source.language] * len(frame)
+    concepts = frame[source.concept_column] if source.concept_column else [""] * len(frame)
+    for title, raw_code, language, concept in zip(frame[title_column], frame[code_column], languages,
+                                                  concepts, strict=True):
+        code = normalize_unit_code(raw_code)
+        if code and title.strip():
+            yield code, title, source.label, language or source.language, "coded_post", concept or coding_text(title)
 
 
 def crosswalk_targets(codes: Iterable[str], steps: Sequence[Crosswalk]) -> dict[str, tuple[str, ...]]:
@@ -163,7 +182,7 @@ def _require(frame: pd.DataFrame, path: Path, columns: Sequence[str]) -> None:
 
 
 _READERS = {"esco": _esco, "ilo_index": _ilo_index, "isco_structure": _isco_structure, "feedback": _feedback,
-            "national": _crosswalked, "onet": _crosswalked}
+            "national": _crosswalked, "onet": _crosswalked, "coded_posts": _coded_posts}
 
 
 def build_index_labels(
@@ -172,11 +191,16 @@ def build_index_labels(
     """All labels, normalized like job titles, deduplicated per (code, normalized label).
 
     ``exclude`` leaves out occupations (labels whose concept is one of the URIs) and ISCO groups (labels
-    whose code starts with one of the codes), as leave-out evaluations need.
+    whose code starts with one of the codes), as leave-out evaluations need; a coded post also leaves when
+    its title, as the coder reads it, is in ``exclude``. Coded posts are normalized like the texts the coder
+    reads (every segment of the title), so a title coded before finds its own label.
     """
     rows: list[Row] = list(builtin_labels(taxonomy))
     versions = [BUILTIN_VERSION] * len(rows)
     for source in sources:
+        if not source.path.is_file() and source.optional:
+            LOG.warning("index source %s: file not found, skipped (optional): %s", source.label, source.path)
+            continue
         if not source.path.is_file():
             raise FileNotFoundError(f"index source {source.label}: file not found: {source.path}")
         added = [r for r in _READERS[source.kind](source) if taxonomy.is_unit_group(r[0])]
@@ -184,10 +208,13 @@ def build_index_labels(
         versions.extend([source.version] * len(added))
     frame = pd.DataFrame(rows, columns=["code", "label", "source", "language", "kind", "concept"])
     frame["version"] = versions
+    coded = (frame["kind"] == "coded_post").to_numpy()
+    frame["label_norm"] = [coding_text(label) if is_coded else normalize_title(label)
+                           for label, is_coded in zip(frame["label"], coded, strict=True)]
     if exclude:
-        codes = tuple(e for e in exclude if e.isdigit())
-        frame = frame[~frame["concept"].isin(set(exclude)) & ~frame["code"].str.startswith(codes or ("\0",))]
-    frame["label_norm"] = [normalize_title(label) for label in frame["label"]]
+        left_out, codes = set(exclude), tuple(e for e in exclude if e.isdigit())
+        frame = frame[~frame["concept"].isin(left_out) & ~frame["code"].str.startswith(codes or ("\0",))
+                      & ~(coded & frame["label_norm"].isin(left_out))]
     frame = frame[frame["label_norm"] != ""]
     frame = frame.drop_duplicates(subset=["code", "label_norm"]).reset_index(drop=True)
     return frame[list(INDEX_COLUMNS)]

@@ -5,6 +5,9 @@ the same fold, by a stable hash of the key, so the folds are the same across fil
 English and Spanish labels of one occupation share a fold). For each fold the index leaves out the
 fold's keys through the config's ``index_exclude``, so the coder must find the unit group from
 other occupations' labels.
+
+A file that is itself a ``coded_posts`` source of the index would grade the coder on its own answers, so
+its evaluation leaves out, with each fold, the fold's titles as the coder reads them (``own_titles``).
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
 from isco_assets.lib.coder import CodeResult
 from isco_assets.lib.coding import CodingService
-from isco_assets.lib.config import PlatformConfig
+from isco_assets.lib.config import IndexSource, PlatformConfig
+from isco_assets.lib.text import coding_text
 
 
 def assign_folds(keys: Sequence[str], folds: int) -> np.ndarray:
@@ -28,20 +33,33 @@ def assign_folds(keys: Sequence[str], folds: int) -> np.ndarray:
                        dtype=np.int64, count=len(keys))
 
 
+def coded_source_for(config: PlatformConfig, file: Path) -> IndexSource | None:
+    """The index's ``coded_posts`` source that reads ``file``, if any."""
+    target = Path(file).resolve()
+    return next((s for s in config.index_sources if s.kind == "coded_posts" and s.path.resolve() == target), None)
+
+
+def own_title_keys(texts: Sequence[str]) -> list[str]:
+    """Each text as the coder reads it: the key that leaves a coded post's own title out of the index."""
+    return [coding_text(t) for t in texts]
+
+
 def leave_out_code(
     config: PlatformConfig, texts: Sequence[str], keys: Sequence[str], folds: int,
-    build: Callable[[PlatformConfig], CodingService], top_k: int = 5,
+    build: Callable[[PlatformConfig], CodingService], top_k: int = 5, own_titles: bool = False,
 ) -> CodeResult:
-    """Codes of all ``texts`` in input order, each coded by the service built without its fold's keys."""
+    """Codes of all ``texts`` in input order, each coded by the service built without its fold's keys and,
+    with ``own_titles``, without the fold's titles among the coded posts."""
     if not texts:
         raise ValueError("no texts to code")
     fold_of = assign_folds(keys, folds)
+    titles = own_title_keys(texts) if own_titles else []
     parts: list[tuple[np.ndarray, CodeResult]] = []
     for fold in range(folds):
         rows = np.flatnonzero(fold_of == fold)
         if len(rows) == 0:
             continue
-        left_out = frozenset(str(keys[i]) for i in rows if keys[i])
+        left_out = frozenset(str(keys[i]) for i in rows if keys[i]) | frozenset(titles[i] for i in rows if titles)
         service = build(dataclasses.replace(config, index_exclude=config.index_exclude | left_out))
         parts.append((rows, service.code([texts[i] for i in rows], top_k)))
     return merge_results(parts, len(texts))

@@ -98,6 +98,12 @@ def coding_title(title: str | None) -> str:
     return " ".join(title_segments(title))
 
 
+def coding_text(title: str) -> str:
+    """What the coder reads for a title: its ``coding_title``, or the lower-cased title when that is empty
+    (a title made only of noise words is still better than nothing)."""
+    return coding_title(title) or title.strip().lower()
+
+
 def title_segments(title: str | None) -> list[str]:
     """The non-empty segments of a title split at separators (" - ", "|", ", ", " at "), noise removed."""
     if not title:
