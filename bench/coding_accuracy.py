@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 COLUMNS = {"n": "n", "top1_4digit": "top1@4", "top5_4digit": "top5@4", "top1_3digit": "top1@3",
            "top1_2digit": "top1@2", "top1_1digit": "top1@1", "auto_coded_share": "auto share",
-           "auto_top1_4digit": "auto prec"}
+           "auto_top1_4digit": "auto prec", "confidence_ece": "conf ECE"}
 
 
 @dataclass(frozen=True)

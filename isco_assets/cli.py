@@ -9,6 +9,7 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from tqdm import tqdm
@@ -16,6 +17,10 @@ from tqdm import tqdm
 from isco_assets.lib.config import load_config
 from isco_assets.lib.layout import DataLayout
 from isco_assets.lib.taxonomy import load_taxonomy
+
+if TYPE_CHECKING:
+    from isco_assets.lib.coder import CodeResult
+    from isco_assets.lib.evaluation import Gold
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -94,6 +99,9 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
                         help="folds of --leave-out-col, or of the titles when the file is a coded_posts source of "
                         "the index (then each fold's own titles always leave the index)")
     parser.add_argument("--json", action="store_true", help="the whole report as JSON")
+    parser.add_argument("--calibrate", type=Path, metavar="JSON",
+                        help="fit a confidence calibration on this run (vote share -> chance the first code is "
+                        "right) and save it; name it in the config as coder.calibration")
     parser.add_argument("--rerank", action="store_true",
                         help="the LLM set by ISCO_LLM_* picks among the top-10 groups of posts that need review; "
                         "the report gives the retrieval's overall accuracy beside it")
@@ -129,6 +137,9 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
             result = leave_out_code(config, texts, keys, args.folds, build, top_k, own_titles)
         else:
             result = build(config).code(texts, top_k, _Bar("encoding texts"))
+        if args.calibrate:
+            calibrated = _calibrate(args.calibrate, gold.tolist(), result,
+                                    f"{args.file.name}, {services[0].embedder.model_id}, {len(texts)} rows")
         if args.rerank:
             retrieval = accuracy_report(gold.tolist(), top(result, 5), languages, sources, config.coder)["overall"]
             descriptions = frame[args.desc_col].tolist() if args.desc_col in frame.columns else None
@@ -139,6 +150,8 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
         if args.leave_out_col or own_titles:
             report["leave_out"] = {"column": args.leave_out_col or "own titles", "folds": args.folds,
                                    "own_titles": own_titles}
+        if args.calibrate:
+            report["calibration"] = calibrated
         if args.rerank:
             report["rerank"] = {**reranked, "retrieval_overall": retrieval}
         reports.append(report)
@@ -147,6 +160,18 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps(reports[0] if len(reports) == 1 else reports, indent=2))
     return 0
+
+
+def _calibrate(path: Path, gold: Sequence[Gold], result: CodeResult, fitted_on: str) -> dict:
+    """Fit the vote share -> first-code-right map on this run, save it, and say how calibrated it was before."""
+    from isco_assets.lib.calibration import Calibration, calibration_error
+    from isco_assets.lib.evaluation import first_code_correct
+
+    correct = first_code_correct(gold, result)
+    calibration = Calibration.fit(result.votes[:, 0], correct, fitted_on)
+    calibration.save(path)
+    return {"file": str(path), "confidence_ece_before": calibration_error(result.confidence, correct),
+            "confidence_ece_after": calibration_error(calibration(result.votes[:, 0]), correct)}
 
 
 def _print_report(report: dict) -> None:
@@ -161,6 +186,9 @@ def _print_report(report: dict) -> None:
     print(report_table(report).to_string(float_format=lambda v: f"{v:.3f}"))
     print("auto_coded_share / auto_top1_4digit: coverage and precision at the review threshold "
           f"{report.get('review_threshold', {})}")
+    if calibrated := report.get("calibration"):
+        print(f"calibration saved to {calibrated['file']}: confidence ECE {calibrated['confidence_ece_before']:.3f} "
+              f"-> {calibrated['confidence_ece_after']:.3f} on this file (fitted here; judge it on another file)")
     if rerank := report.get("rerank"):
         before = rerank["retrieval_overall"]
         print(f"LLM re-ranking of {rerank['candidates']} posts needing review: {rerank['changed']} changed, "

@@ -46,9 +46,13 @@ def test_isco_eval_reports_and_skips_invalid_gold(data_dir, tmp_path):
         "Registered nurse,2221|3221,en,a\nSoftware developer,2512,en,b\nCook,9999|5120,en,b\n"
         "Something,9999,en,b\nBaker,,en,a\n"
     )
-    done = run("isco-eval", str(labelled), "--json", data_dir=data_dir)
+    calibration = tmp_path / "calibration.json"
+    done = run("isco-eval", str(labelled), "--json", "--calibrate", str(calibration), data_dir=data_dir)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
+    assert report["calibration"]["file"] == str(calibration) and calibration.is_file()
+    assert report["calibration"]["confidence_ece_after"] <= report["calibration"]["confidence_ece_before"]
+    assert 0 <= report["overall"]["confidence_ece"] <= 1
     assert report["skipped_invalid_gold"] == 2  # a cell with one valid code of several counts
     assert report["overall"]["n"] == 3
     assert report["overall"]["top5_4digit"] >= report["overall"]["top1_4digit"] > 0.5

@@ -6,19 +6,22 @@ overlap, then aggregated to unit groups by a soft vote of the nearest labels: ea
 groups and their share is the confidence; the best label score of a group is its ``score``, a
 similarity a person can read. A text needs review when its best score is low or the vote margin
 between the first two groups is small (as SOCcer does); the pilot's n.e.c. flag marks a 'not
-elsewhere classified' group in the top k.
+elsewhere classified' group in the top k. With a calibration file in the settings the confidence is the
+calibrated chance that the first code is right (``lib/calibration.py``); the vote shares stay in ``votes``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from isco_assets.lib.calibration import Calibration
 from isco_assets.lib.config import CoderSettings
 from isco_assets.lib.taxonomy import IscoTaxonomy
 
@@ -34,7 +37,7 @@ class CodeResult:
     codes: np.ndarray  # (n, k) str
     scores: np.ndarray  # (n, k) float32: best label similarity per group
     votes: np.ndarray  # (n, k) float32: share of the neighbours' vote per group
-    confidence: np.ndarray  # (n,) float32: the first group's vote share
+    confidence: np.ndarray  # (n,) float32: the first group's vote share, or its calibrated probability
     needs_review: np.ndarray  # (n,) bool
     nec_flag: np.ndarray  # (n,) bool
 
@@ -63,6 +66,7 @@ class IscoCoder:
         self._search = _search_matrix(self.vectors)
         self._nec_group = np.array([taxonomy.is_nec(c) for c in self.group_codes], dtype=bool)
         self.settings = settings or CoderSettings()
+        self._calibration = Calibration.load(Path(self.settings.calibration)) if self.settings.calibration else None
         self._lexical = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True, dtype=np.float32)
         self._label_tfidf = self._lexical.fit_transform(self.labels["label_norm"]).tocsr()
 
@@ -123,7 +127,8 @@ class IscoCoder:
             nec[start:stop] = self._nec_group[top].any(axis=1)
         margin = votes[:, 0] - (votes[:, 1] if k > 1 else 0.0)
         needs_review = (scores[:, 0] < self.settings.review_min_score) | (margin < self.settings.review_min_margin)
-        return CodeResult(codes, scores, votes, votes[:, 0].copy(), needs_review, nec)
+        confidence = self._calibration(votes[:, 0]) if self._calibration else votes[:, 0].copy()
+        return CodeResult(codes, scores, votes, confidence, needs_review, nec)
 
 
 def result_frame(texts: Sequence[str], result: CodeResult, taxonomy: IscoTaxonomy) -> pd.DataFrame:

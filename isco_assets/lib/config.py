@@ -85,6 +85,7 @@ class CoderSettings:
     semantic_weight: float = 0.8  # the rest is character n-gram overlap
     neighbours: int = 50  # nearest labels that vote
     temperature: float = 0.1  # vote weight exp(score / temperature)
+    calibration: str = ""  # JSON from `isco-eval --calibrate`: confidence becomes P(first code right)
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PlatformConfig:
         partners=partners,
         index_sources=tuple(_index_source(item, base) for item in index.get("sources") or []),
         index_exclude=_exclude(index, base),
-        coder=_section(CoderSettings, raw.get("coder"), "coder"),
+        coder=_coder(raw.get("coder"), base),
         clustering=_section(ClusterSettings, raw.get("clustering"), "clustering"),
         feedback=_section(FeedbackSettings, raw.get("feedback"), "feedback"),
         source_file=file,
@@ -156,6 +157,11 @@ def _section(cls: type, values: Any, name: str) -> Any:
     if not isinstance(values, dict) or set(values) - fields:
         raise ConfigError(f"'{name}' takes a mapping with keys {sorted(fields)}; got {values!r}")
     return cls(**values)
+
+
+def _coder(values: Any, base: Path) -> CoderSettings:
+    coder = _section(CoderSettings, values, "coder")
+    return dataclasses.replace(coder, calibration=str(_path(coder.calibration, base))) if coder.calibration else coder
 
 
 def _index_source(item: Any, base: Path) -> IndexSource:

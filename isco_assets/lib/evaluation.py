@@ -3,7 +3,8 @@
 A gold entry is one code or several acceptable ones (a crosswalk that maps a title to many groups);
 a prediction is a hit when it matches any of them. A gold code coarser than the digits compared (a
 minor group "211") is a hit for every code inside it. Coverage and precision at the review threshold
-are the share of texts coded without review and the top-1 accuracy on those.
+are the share of texts coded without review and the top-1 accuracy on those; ``confidence_ece`` is how far
+the confidence is from the accuracy it promises (expected calibration error).
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from isco_assets.lib.calibration import calibration_error
 from isco_assets.lib.coder import CodeResult
 from isco_assets.lib.config import CoderSettings
 from isco_assets.lib.taxonomy import IscoTaxonomy, normalize_unit_code
 
 Gold = str | Collection[str]
 METRIC_COLUMNS = ("n", "top1_4digit", "top5_4digit", "top1_3digit", "top1_2digit", "top1_1digit",
-                  "auto_coded_share", "auto_top1_4digit")
+                  "auto_coded_share", "auto_top1_4digit", "confidence_ece")
 GOLD_SEPARATOR = "|"
 
 
@@ -35,19 +37,30 @@ def accuracy_report(
     sources: Sequence[str] | None = None, settings: CoderSettings | None = None,
 ) -> dict[str, Any]:
     """Top-1/top-5 at 4 digits, top-1 at 3/2/1 digits, coverage and precision at the review threshold."""
-    golds = [(g,) if isinstance(g, str) else tuple(g) for g in gold]
-    if len(golds) != len(result.codes):
-        raise ValueError(f"{len(golds)} gold entries but {len(result.codes)} coded texts")
+    golds = _golds(gold, result)
     hits = {digits: _hits(golds, result.codes, digits) for digits in (4, 3, 2, 1)}
     review = np.asarray(result.needs_review, dtype=bool)
-    report: dict[str, Any] = {"overall": _metrics(hits, review, np.ones(len(golds), dtype=bool))}
+    confidence = np.asarray(result.confidence, dtype=np.float64)
+    report: dict[str, Any] = {"overall": _metrics(hits, review, confidence, np.ones(len(golds), dtype=bool))}
     for key, values in (("by_language", languages), ("by_source", sources)):
         if values is not None:
             groups = np.asarray([str(v) for v in values], dtype=object)
-            report[key] = {g: _metrics(hits, review, groups == g) for g in sorted(set(groups))}
+            report[key] = {g: _metrics(hits, review, confidence, groups == g) for g in sorted(set(groups))}
     if settings is not None:
         report["review_threshold"] = {"min_score": settings.review_min_score, "min_margin": settings.review_min_margin}
     return report
+
+
+def first_code_correct(gold: Sequence[Gold], result: CodeResult) -> np.ndarray:
+    """(n,) bool: the first code is a gold unit group, what a calibration learns to predict."""
+    return _hits(_golds(gold, result), result.codes[:, :1], 4)[:, 0]
+
+
+def _golds(gold: Sequence[Gold], result: CodeResult) -> list[tuple[str, ...]]:
+    golds = [(g,) if isinstance(g, str) else tuple(g) for g in gold]
+    if len(golds) != len(result.codes):
+        raise ValueError(f"{len(golds)} gold entries but {len(result.codes)} coded texts")
+    return golds
 
 
 def _hits(golds: list[tuple[str, ...]], codes: np.ndarray, digits: int) -> np.ndarray:
@@ -59,7 +72,9 @@ def _hits(golds: list[tuple[str, ...]], codes: np.ndarray, digits: int) -> np.nd
     return out
 
 
-def _metrics(hits: dict[int, np.ndarray], review: np.ndarray, mask: np.ndarray) -> dict[str, Any]:
+def _metrics(
+    hits: dict[int, np.ndarray], review: np.ndarray, confidence: np.ndarray, mask: np.ndarray
+) -> dict[str, Any]:
     n = int(mask.sum())
     if n == 0:
         return {"n": 0}
@@ -71,6 +86,7 @@ def _metrics(hits: dict[int, np.ndarray], review: np.ndarray, mask: np.ndarray) 
     out["review_share"] = float(review[mask].mean())
     out["auto_coded_share"] = float(auto.sum() / n)  # coverage at the review threshold
     out["auto_top1_4digit"] = float(hits[4][auto, 0].mean()) if auto.any() else None  # precision there
+    out["confidence_ece"] = calibration_error(confidence[mask], hits[4][mask, 0])
     return out
 
 

@@ -1,0 +1,63 @@
+"""Calibrated confidence: a monotone map from vote share to the chance the first code is right."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from isco_assets.lib.calibration import Calibration, calibration_error
+from isco_assets.lib.coder import IscoCoder
+from isco_assets.lib.config import CoderSettings, load_config
+from isco_assets.lib.taxonomy import load_taxonomy
+
+
+def _outcomes(seed: int, n: int = 20_000) -> tuple[np.ndarray, np.ndarray]:
+    """Vote shares whose first code is right with probability sqrt(share): the share is underconfident."""
+    rng = np.random.default_rng(seed)
+    share = rng.uniform(0, 1, n)
+    return share, rng.uniform(0, 1, n) < np.sqrt(share)
+
+
+def test_fitted_map_is_calibrated_on_fresh_outcomes(tmp_path: Path) -> None:
+    share, correct = _outcomes(0)
+    calibration = Calibration.fit(share, correct, "synthetic")
+    fresh_share, fresh_correct = _outcomes(1)
+    assert calibration_error(fresh_share, fresh_correct) > 0.1
+    assert calibration_error(calibration(fresh_share), fresh_correct) < 0.02
+    assert calibration(np.array([0.25]))[0] == pytest.approx(0.5, abs=0.05)
+    assert np.all(np.diff(calibration(np.linspace(0, 1, 50))) >= 0), "monotone"
+    path = tmp_path / "cal.json"
+    calibration.save(path)
+    assert Calibration.load(path) == calibration
+
+
+def test_a_broken_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "cal.json"
+    path.write_text('{"shares": [0.5, 0.1], "probabilities": [0.2, 0.3]}')
+    with pytest.raises(ValueError, match="increasing"):
+        Calibration.load(path)
+    with pytest.raises(FileNotFoundError, match="calibration file not found"):
+        Calibration.load(tmp_path / "none.json")
+
+
+def test_coder_reports_calibrated_confidence_and_keeps_vote_shares(tmp_path: Path) -> None:
+    path = tmp_path / "cal.json"
+    Calibration((0.0, 1.0), (0.1, 0.6), "test", 2).save(path)
+    labels = pd.DataFrame({"code": ["2512", "2221"], "label_norm": ["software developer", "nurse"]})
+    vectors = np.eye(2, 8, dtype=np.float32)
+    query = np.eye(2, 8, dtype=np.float32)
+    plain = IscoCoder(labels, vectors, load_taxonomy()).code(["software developer", "nurse"], query)
+    settings = dataclasses.replace(CoderSettings(), calibration=str(path))
+    calibrated = IscoCoder(labels, vectors, load_taxonomy(), settings).code(["software developer", "nurse"], query)
+    np.testing.assert_allclose(calibrated.votes, plain.votes)
+    np.testing.assert_allclose(calibrated.confidence, 0.1 + 0.5 * plain.votes[:, 0], rtol=1e-5)
+
+
+def test_config_resolves_the_calibration_path(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("coder: {calibration: cal/minilm.json}\n")
+    assert load_config(cfg).coder.calibration == str(tmp_path / "cal" / "minilm.json")
