@@ -62,6 +62,8 @@ def code_main(argv: Sequence[str] | None = None) -> int:
     _config_arg(parser)
     args = parser.parse_args(argv)
     texts = [line.rstrip("\n") for line in sys.stdin] if args.texts == ["-"] else list(args.texts)
+    from isco_assets.lib.coder import LEVELS
+
     service = _service(args.config)
     taxonomy = load_taxonomy()
     result = service.code(texts, args.top, _Bar("encoding texts") if len(texts) > 1000 else None)
@@ -70,7 +72,9 @@ def code_main(argv: Sequence[str] | None = None) -> int:
                  for c, s in zip(result.codes[i], result.scores[i], strict=True)]
         review = bool(result.needs_review[i])
         if args.json:
-            print(json.dumps({"text": text, "codes": codes, "needs_review": review,
+            levels = {level: {"code": result.level_codes[i, j], "share": round(float(result.level_shares[i, j]), 4)}
+                      for j, level in enumerate(LEVELS.values())}
+            print(json.dumps({"text": text, "codes": codes, "needs_review": review, "groups": levels,
                               "confidence": round(float(result.confidence[i]), 4)}, ensure_ascii=False))
         else:
             print(f"{text}{'  [needs review]' if review else ''}")

@@ -25,6 +25,8 @@ def test_isco_code_json_in_input_order(data_dir):
     assert [x["text"] for x in lines] == ["Registered Nurse", "Senior Software Developer (m/w/d)"]
     assert lines[0]["codes"][0]["code"] == "2221"
     assert lines[1]["codes"][0]["code"] == "2512"
+    assert lines[1]["groups"]["minor"]["code"] == "251" and lines[1]["groups"]["major"]["code"] == "2"
+    assert lines[1]["groups"]["major"]["share"] >= lines[1]["groups"]["minor"]["share"] > 0
     assert len(lines[0]["codes"]) == 5 and isinstance(lines[0]["needs_review"], bool)
     scores = [c["score"] for c in lines[0]["codes"]]
     assert scores == sorted(scores, reverse=True)

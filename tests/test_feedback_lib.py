@@ -49,6 +49,9 @@ def codes() -> pd.DataFrame:
         "confidence": [0.30, 0.95, 0.20], "needs_review": [True, False, True], "nec_flag": [False, False, False],
         "top_codes": [["8332", "8344"], ["2221", "3221"], ["7512", "5120"]],
         "top_scores": [[0.41, 0.40], [0.9, 0.7], [0.45, 0.44]],
+        "minor_group": ["833", "222", "751"], "minor_share": [0.5, 0.97, 0.3],
+        "sub_major_group": ["83", "22", "75"], "sub_major_share": [0.6, 0.98, 0.4],
+        "major_group": ["8", "2", "7"], "major_share": [0.7, 0.99, 0.5],
     })
 
 
@@ -229,6 +232,7 @@ def test_recodes_override_the_posts_code() -> None:
     assert (out.loc["p1", "isco_code"], out.loc["p1", "isco_title"]) == ("8344", TAXONOMY.title("8344"))
     assert out.loc["p1", "code_source"] == "expert" and not out.loc["p1", "needs_review"]
     assert list(out.loc["p1", "top_codes"]) == ["8332", "8344"], "the model's own top-k stay"
+    assert out.loc["p1", ["minor_group", "minor_share", "major_group"]].tolist() == ["834", 1.0, "8"]
     assert (out.loc["p3", "isco_code"], out.loc["p3", "code_source"], out.loc["p3", "needs_review"]) == (
         "7512", "model", True)
 

@@ -24,7 +24,8 @@ INDEX = [
     ("2519", "software tester"),
 ]
 RESULT_COLUMNS = ["title_norm", "isco_code", "isco_title", "isco_score", "confidence", "needs_review", "nec_flag",
-                  "top_codes", "top_scores", "top_votes"]
+                  "top_codes", "top_scores", "top_votes", "minor_group", "minor_share", "sub_major_group",
+                  "sub_major_share", "major_group", "major_share"]
 
 
 def _word(word: str) -> np.ndarray:
@@ -107,6 +108,18 @@ def test_nec_flag_when_an_nec_group_is_in_top_k() -> None:
     narrow = _coder(top_k=1).code(texts, embed(texts))
     assert narrow.codes[:, 0].tolist() == ["2519", "8332"]
     assert narrow.nec_flag.tolist() == [True, False]
+
+
+def test_votes_roll_up_the_hierarchy() -> None:
+    """Unsure between two software groups is sure of the minor group 251 they share."""
+    texts = ["software", "truck driver"]
+    result = _coder(top_k=4).code(texts, embed(texts))
+    assert sorted(result.codes[0, :2]) == ["2512", "2519"] and result.confidence[0] < 0.75
+    assert result.level_codes.tolist() == [["251", "25", "2"], ["833", "83", "8"]]
+    software = dict(zip(result.codes[0], result.votes[0], strict=True))
+    assert result.level_shares[0, 0] == pytest.approx(software["2512"] + software["2519"], abs=1e-5)
+    assert np.all(np.diff(result.level_shares, axis=1) >= -1e-6), "a wider group holds at least the votes of its part"
+    assert result.level_shares[1, 2] > 0.9
 
 
 def test_top_k_is_capped_by_the_number_of_groups() -> None:

@@ -39,6 +39,7 @@ def result(needs_review: list[bool]) -> CodeResult:
         codes=np.array([CODES] * n, dtype=object), scores=np.tile(np.linspace(0.6, 0.3, 10, dtype=np.float32), (n, 1)),
         votes=np.tile(np.linspace(0.3, 0.01, 10, dtype=np.float32), (n, 1)),
         confidence=np.full(n, 0.3, dtype=np.float32), needs_review=np.array(needs_review), nec_flag=np.zeros(n, bool),
+        level_codes=np.array([["251", "25", "2"]] * n, dtype=object), level_shares=np.full((n, 3), 0.8, np.float32),
     )
 
 

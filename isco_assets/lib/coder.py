@@ -8,6 +8,8 @@ similarity a person can read. A text needs review when its best score is low or 
 between the first two groups is small (as SOCcer does); the pilot's n.e.c. flag marks a 'not
 elsewhere classified' group in the top k. With a calibration file in the settings the confidence is the
 calibrated chance that the first code is right (``lib/calibration.py``); the vote shares stay in ``votes``.
+Votes also roll up the hierarchy: the minor, sub-major and major group with the most summed votes, and their
+share, so a post too unsure for a unit group can still be used at the level it is sure of.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from isco_assets.lib.taxonomy import IscoTaxonomy
 BATCH = 512
 SHORTLIST = 256  # labels per text that get the lexical score; the rest cannot reach the top 50
 EXACT_CHUNK = 64  # texts per exact rescoring step (64 x 256 label vectors at a time)
+LEVELS = {3: "minor", 2: "sub_major", 1: "major"}  # digits -> the group level votes roll up to
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class CodeResult:
     confidence: np.ndarray  # (n,) float32: the first group's vote share, or its calibrated probability
     needs_review: np.ndarray  # (n,) bool
     nec_flag: np.ndarray  # (n,) bool
+    level_codes: np.ndarray  # (n, 3) str: minor, sub-major and major group with the most summed votes
+    level_shares: np.ndarray  # (n, 3) float32: their vote shares
 
 
 def _search_matrix(vectors: np.ndarray) -> torch.Tensor:
@@ -65,6 +70,7 @@ class IscoCoder:
         self.group_codes, self.label_group = np.unique(self.labels["code"].to_numpy(), return_inverse=True)
         self._search = _search_matrix(self.vectors)
         self._nec_group = np.array([taxonomy.is_nec(c) for c in self.group_codes], dtype=bool)
+        self._levels = [_roll_up(self.group_codes, digits) for digits in LEVELS]
         self.settings = settings or CoderSettings()
         self._calibration = Calibration.load(Path(self.settings.calibration)) if self.settings.calibration else None
         self._lexical = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True, dtype=np.float32)
@@ -116,6 +122,8 @@ class IscoCoder:
         scores = np.zeros((n, k), dtype=np.float32)
         votes = np.zeros((n, k), dtype=np.float32)
         nec = np.zeros(n, dtype=bool)
+        level_codes = np.empty((n, len(LEVELS)), dtype=object)
+        level_shares = np.zeros((n, len(LEVELS)), dtype=np.float32)
         for start in range(0, n, BATCH):
             stop = min(start + BATCH, n)
             vote, best = self._aggregate(*self._shortlist(texts[start:stop], vectors[start:stop]))
@@ -125,16 +133,29 @@ class IscoCoder:
             scores[start:stop] = np.take_along_axis(best, top, axis=1)
             votes[start:stop] = np.take_along_axis(vote, top, axis=1)
             nec[start:stop] = self._nec_group[top].any(axis=1)
+            for j, (parents, member) in enumerate(self._levels):
+                summed = vote @ member
+                best = summed.argmax(axis=1)
+                level_codes[start:stop, j] = parents[best]
+                level_shares[start:stop, j] = np.take_along_axis(summed, best[:, None], axis=1)[:, 0]
         margin = votes[:, 0] - (votes[:, 1] if k > 1 else 0.0)
         needs_review = (scores[:, 0] < self.settings.review_min_score) | (margin < self.settings.review_min_margin)
         confidence = self._calibration(votes[:, 0]) if self._calibration else votes[:, 0].copy()
-        return CodeResult(codes, scores, votes, confidence, needs_review, nec)
+        return CodeResult(codes, scores, votes, confidence, needs_review, nec, level_codes, level_shares)
+
+
+def _roll_up(group_codes: np.ndarray, digits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The parent groups at ``digits`` and the (groups x parents) 0/1 matrix that sums votes into them."""
+    parents, parent_of = np.unique([str(c)[:digits] for c in group_codes], return_inverse=True)
+    member = np.zeros((len(group_codes), len(parents)), dtype=np.float32)
+    member[np.arange(len(group_codes)), parent_of] = 1.0
+    return parents.astype(object), member
 
 
 def result_frame(texts: Sequence[str], result: CodeResult, taxonomy: IscoTaxonomy) -> pd.DataFrame:
     """One row per text: the best code with its title and score, and the full top-k beside it."""
     top1 = result.codes[:, 0] if len(texts) else np.array([], dtype=object)
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "title_norm": list(texts),
         "isco_code": top1,
         "isco_title": [taxonomy.title(c) for c in top1],
@@ -146,3 +167,7 @@ def result_frame(texts: Sequence[str], result: CodeResult, taxonomy: IscoTaxonom
         "top_scores": [[round(float(s), 4) for s in row] for row in result.scores],
         "top_votes": [[round(float(v), 4) for v in row] for row in result.votes],
     })
+    for j, level in enumerate(LEVELS.values()):
+        frame[f"{level}_group"] = result.level_codes[:, j]
+        frame[f"{level}_share"] = result.level_shares[:, j]
+    return frame

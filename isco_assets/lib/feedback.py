@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from isco_assets.lib.coder import LEVELS
 from isco_assets.lib.config import FeedbackSettings
 from isco_assets.lib.drops import PartnerSpec
 from isco_assets.lib.index_sources import INDEX_COLUMNS
@@ -290,6 +291,9 @@ def apply_recodes(codes: pd.DataFrame, decisions: pd.DataFrame, taxonomy: IscoTa
         out.loc[hit, "nec_flag"] = target.map(taxonomy.is_nec)
         out.loc[hit, "needs_review"] = False
         out.loc[hit, "code_source"] = "expert"
+        for digits, level in LEVELS.items():  # the expert's group at every level, for sure
+            out.loc[hit, f"{level}_group"] = target.str[:digits]
+            out.loc[hit, f"{level}_share"] = 1.0
     return out
 
 

@@ -52,7 +52,9 @@ def isco_index(
     automation_condition=dg.AutomationCondition.eager(),
     deps=["post_embeddings"],
     description="Top-5 ISCO-08 unit groups per post with scores, a confidence, a needs-review flag (low score or "
-    "small margin) and the pilot's n.e.c. flag (a 'not elsewhere classified' group in the top 5). Coded from "
+    "small margin) and the pilot's n.e.c. flag (a 'not elsewhere classified' group in the top 5); the minor, "
+    "sub-major and major group the votes roll up to, with their shares, for posts sure only of a wider group. "
+    "Coded from "
     "every segment of the title (title_code); titles coded earlier against the same index, model and settings "
     "are not coded again.",
 )
