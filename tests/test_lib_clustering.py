@@ -7,6 +7,7 @@ import pytest
 
 from isco_assets.lib.clustering import (
     NOISE,
+    _drop_light_clusters,
     _settle_noise,
     auto_min_cluster_size,
     cluster_centroids,
@@ -86,6 +87,13 @@ def test_settle_noise() -> None:
     assert settled[11] == 2  # heavy and alone: a cluster of its own
     assert settled[12] == NOISE  # light and alone: stays noise
     assert labels[10] == NOISE  # the input is not modified
+
+
+def test_clusters_lighter_than_the_minimum_size_become_noise() -> None:
+    labels = np.array([0, 0, 1, 2, 2, NOISE])
+    weights = np.array([6.0, 5.0, 1.0, 3.0, 3.0, 50.0])
+    assert _drop_light_clusters(labels, weights, size=10).tolist() == [0, 0, NOISE, NOISE, NOISE, NOISE]
+    assert _drop_light_clusters(np.full(3, NOISE), np.ones(3), size=10).tolist() == [NOISE] * 3
 
 
 def test_settle_noise_without_clusters() -> None:

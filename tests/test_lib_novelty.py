@@ -5,15 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from isco_assets.lib.novelty import CANDIDATE_COLUMNS, EVIDENCE_COLUMNS, rank_candidates
+from isco_assets.lib.novelty import CANDIDATE_COLUMNS, EVIDENCE_COLUMNS, distinctiveness, rank_candidates
 from isco_assets.lib.taxonomy import load_taxonomy
+
+WORDS = {-1: "assorted work", 0: "dronist", 1: "annotator", 2: "influencer"}  # each cluster's own title
 
 
 def _posts(cluster_id: int, n: int, score: float, language: str = "en", companies: int = 4,
-           code: str = "2512", nec: bool = False) -> list[dict[str, object]]:
+           code: str = "2512", nec: bool = False, title: str = "") -> list[dict[str, object]]:
     return [
-        {"cluster_id": cluster_id, "isco_code": code, "isco_score": score, "needs_review": False, "nec_flag": nec,
-         "company": f"company-{cluster_id}-{i % companies}", "language": language}
+        {"cluster_id": cluster_id, "title_norm": title or WORDS[cluster_id], "isco_code": code, "isco_score": score,
+         "needs_review": False, "nec_flag": nec, "company": f"company-{cluster_id}-{i % companies}",
+         "language": language}
         for i in range(n)
     ]
 
@@ -53,10 +56,12 @@ def test_low_scoring_cluster_ranks_above_a_median_one() -> None:
     assert ranked["cluster_id"].tolist() == [1, 0]
     assert ranked["rank"].tolist() == [1, 2]
     top, ordinary = ranked.iloc[0], ranked.iloc[1]
-    assert top["coverage_gap"] == pytest.approx(0.35, abs=0.01)
+    # coverage gap: the share of the language's posts scoring above the cluster's best-coded posts
+    assert top["coverage_gap"] == pytest.approx(0.8)  # only its own 20 of 100 posts score no higher
     assert top["uncertain_share"] == 1.0
-    assert ordinary["coverage_gap"] == pytest.approx(0.0, abs=1e-9)
+    assert ordinary["coverage_gap"] == pytest.approx(0.3, abs=0.02)  # above the middle of the background
     assert ordinary["uncertain_share"] == 0.0
+    assert top["distinctiveness"] == ordinary["distinctiveness"] == 1.0
     assert top["novelty_score"] > ordinary["novelty_score"]
     assert top["name"] == "cluster 1"
     assert top["summary"] == "about 1"
@@ -90,12 +95,45 @@ def test_scores_are_read_relative_to_the_language() -> None:
     assert ranked.loc[0, "coverage_gap"] < ranked.loc[1, "coverage_gap"]
 
 
-def test_nec_coded_posts_count_as_uncertain() -> None:
+def test_nec_coded_posts_count_as_uncertain_evidence_not_score() -> None:
     posts = _background() + _posts(0, 20, 0.70, code="2519", nec=True) + _posts(1, 20, 0.70)
     ranked = _rank(posts).set_index("cluster_id")
     assert ranked.loc[0, "uncertain_share"] == 1.0
     assert ranked.loc[1, "uncertain_share"] == 0.0
-    assert ranked.loc[0, "rank"] == 1
+    assert ranked.loc[0, "novelty_score"] == ranked.loc[1, "novelty_score"]
+
+
+def test_coverage_gap_follows_the_best_coded_posts_not_the_average() -> None:
+    # an ordinary occupation: the index's own title scores well, its noisy variants badly
+    ordinary = _posts(0, 4, 0.95) + _posts(0, 16, 0.30)
+    new = _posts(1, 20, 0.55)  # every title far from the index, none as far as the noisy variants
+    ranked = _rank(_background() + ordinary + new).set_index("cluster_id")
+    assert ranked.loc[1, "rank"] == 1
+    assert ranked.loc[0, "coverage_gap"] == 0.0
+    assert ranked.loc[0, "novelty_score"] == 0.0
+
+
+def test_a_vague_title_made_of_common_words_ranks_below_a_distinctive_one() -> None:
+    board = [row for word in ("sales", "technical", "lead", "data")
+             for row in _posts(-1, 10, 0.70, title=f"{word} officer")]
+    vague = _posts(0, 20, 0.40, title="technical lead")
+    distinctive = _posts(1, 10, 0.40, title="data annotator") + _posts(1, 10, 0.40, title="annotator")
+    ranked = _rank(board + vague + distinctive).set_index("cluster_id")
+    assert ranked.loc[0, "coverage_gap"] == ranked.loc[1, "coverage_gap"]
+    assert ranked.loc[0, "distinctiveness"] == pytest.approx(20 / 30, abs=1e-3)  # 10 other posts use each word
+    assert ranked.loc[1, "distinctiveness"] == 1.0  # "data" is common elsewhere, "annotator" is its own
+    assert ranked.loc[1, "rank"] == 1
+
+
+def test_distinctiveness_counts_each_post_by_its_own_best_word() -> None:
+    posts = pd.DataFrame({
+        "cluster_id": [0, 0, 0, 1, -1, -1],
+        "title_norm": ["drone pilot", "piloto de drones", "123", "pilot", "pilot", "pilot"],
+    })
+    result = distinctiveness(posts)
+    # "drone" and "drones" are cluster 0's own; a title without words owns nothing
+    assert result[0] == pytest.approx(2 / 3)
+    assert result[1] == pytest.approx(1 / 4)  # 1 of the 4 posts using "pilot"
 
 
 def test_size_breaks_ties_but_does_not_make_novelty() -> None:

@@ -1,14 +1,19 @@
 """Ranking clusters as novel-occupation candidates, each with the evidence an expert needs.
 
-The score is a coverage term times modest multipliers. Coverage: how far the cluster's posts sit from every
-index label (retrieval scores below the median of their language; the index covers languages unequally, so an
-ordinary Malay title scoring like every other Malay title is not novel) and the share of its posts coded to an
-n.e.c. group or among the worst-scored quarter of their language. The multipliers, each between 0.5 and 1,
-reward coherence (the share of posts coded to the suggested parent: a vague title such as "head" or
-"executive" spreads over many unit groups and is no one kind of work), size, spread (one employer's house
-title is not a new occupation; several sources, countries and languages add confidence), persistence over
-the periods since the cluster appeared, and growth of its share of all posts. With no coverage gap the score
-is zero whatever the multipliers: they order candidates, they never make an ordinary occupation novel.
+The score is a coverage gap times a distinctiveness and modest multipliers. Coverage gap: the share of the posts
+of their language that score above the cluster's best-coded posts (its 90th percentile). The index covers
+languages unequally, so scores are read as ranks within the language; and an ordinary occupation's cluster
+holds the index's own title beside its noisy variants, so the best-coded posts, not the average, tell whether
+the index knows the work. Distinctiveness: how much of the use of the cluster's own words falls in the
+cluster. A new kind of work brings words of its own ("drone", "annotator"); a vague title ("head", "technical
+lead", "sales executive") is made of words spread over the whole board and is no one kind of work. The
+multipliers, each between 0.5 and 1, reward coherence (the share of posts coded to the suggested parent), size,
+spread (one employer's house title is not a new occupation; several sources, countries and languages add
+confidence), persistence over the periods since the cluster appeared, and growth of its share of all posts.
+With no coverage gap the score is zero whatever the other factors: they order candidates, they never make an
+ordinary occupation novel. The share of posts coded n.e.c. or among the worst quarter of their language
+(``uncertain_share``) is shown as evidence, not scored: in the leave-out benchmark it fired on ordinary
+clusters (an n.e.c. group is often a legitimate code) as much as on new ones.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ import numpy as np
 import pandas as pd
 
 from isco_assets.lib.cluster_periods import activity_table, cluster_profiles
+from isco_assets.lib.clustering import TOKEN
 from isco_assets.lib.taxonomy import IscoTaxonomy
 
 CANDIDATE_COLUMNS = (
-    "rank", "cluster_id", "name", "novelty_score", "coverage_gap", "uncertain_share", "n_posts", "n_titles",
-    "n_companies", "employers_effective", "top_employer_share", "growth", "persistence", "periods_present",
+    "rank", "cluster_id", "name", "novelty_score", "coverage_gap", "distinctiveness", "uncertain_share", "n_posts",
+    "n_titles", "n_companies", "employers_effective", "top_employer_share", "growth", "persistence", "periods_present",
     "first_period", "last_period", "origin", "first_seen", "runs_present", "example_titles", "keywords",
     "suggested_parent", "suggested_parent_title", "parent_share", "nearest_groups", "by_source", "by_country",
     "by_language", "trend", "summary",
@@ -31,6 +37,7 @@ CANDIDATE_COLUMNS = (
 EVIDENCE_COLUMNS = ("example_titles", "nearest_groups", "suggested_parent", "by_source", "by_country", "by_language",
                     "trend")
 SPREAD_EMPLOYERS = 3.0  # effective employers for full credit
+BEST_CODED = 0.9  # the quantile of a cluster's posts whose standing in their language sets the coverage gap
 _TRACKING_DEFAULTS = {"origin": "new", "first_seen": None, "runs_present": 1}
 
 
@@ -40,8 +47,8 @@ def rank_candidates(
 ) -> pd.DataFrame:
     """Candidates, best first.
 
-    ``posts`` has one row per post with ``cluster_id``, ``isco_code``, ``isco_score``, ``needs_review``,
-    ``nec_flag``, ``company`` and ``language``. ``activity`` is the activity table of
+    ``posts`` has one row per post (noise included) with ``cluster_id``, ``title_norm``, ``isco_code``,
+    ``isco_score``, ``nec_flag``, ``company`` and ``language``. ``activity`` is the activity table of
     ``cluster_periods.activity_table`` (periods, sources, countries); without it, it is built from ``posts``.
     ``clusters`` may carry the tracking columns (origin, first_seen, runs_present).
     """
@@ -54,6 +61,7 @@ def rank_candidates(
     frame = clusters.assign(**{k: v for k, v in _TRACKING_DEFAULTS.items() if k not in clusters})
     frame = frame.merge(names[["cluster_id", "name", "summary"]], on="cluster_id", how="left")
     frame = frame.merge(_stats(members), left_on="cluster_id", right_index=True, how="left")
+    frame["distinctiveness"] = frame["cluster_id"].map(distinctiveness(posts)).fillna(0.0).round(4)
     frame = frame.merge(profiles, on="cluster_id", how="left")
     frame["nearest_groups"] = [nearest.get(c, []) for c in frame["cluster_id"]]
     frame["parent_share"] = [groups[0]["share"] if groups else 0.0 for groups in frame["nearest_groups"]]
@@ -71,10 +79,8 @@ def rank_candidates(
 
 
 def novelty_score(frame: pd.DataFrame) -> pd.Series:
-    """Coverage (0..1) times coherence, size, spread and time multipliers (each 0.5..1); see the module
-    docstring."""
-    gap = frame["coverage_gap"].fillna(0.0)
-    coverage = 0.5 * gap / max(float(gap.max()), 1e-6) + 0.5 * frame["uncertain_share"].fillna(0.0)
+    """Coverage gap and distinctiveness (0..1) times coherence, size, spread and time multipliers (each 0.5..1);
+    see the module docstring."""
     largest = max(1, int(frame["n_posts"].max()))
     size = 0.75 + 0.25 * frame["n_posts"].map(lambda n: math.log1p(n) / math.log1p(largest))
     # unknown employers (CVs, boards without company) are not held against a cluster
@@ -84,30 +90,44 @@ def novelty_score(frame: pd.DataFrame) -> pd.Series:
     spread = 0.5 + 0.4 * employers + 0.1 * markets
     time = 0.8 + 0.1 * frame["persistence"].fillna(1.0) + 0.1 * frame["growth"].fillna(0.0).clip(0.0, 2.0) / 2
     coherence = 0.5 + 0.5 * frame["parent_share"]
-    return coverage * coherence * size * spread * time
+    gap = frame["coverage_gap"].fillna(0.0) * frame["distinctiveness"].fillna(0.0)
+    return gap * coherence * size * spread * time
+
+
+def distinctiveness(posts: pd.DataFrame) -> pd.Series:
+    """Per cluster, 0..1: the mean over its posts of how much the cluster owns the post's most owned title word,
+    that is the share of all the posts using the word (noise included) that fall in the cluster. Each post counts
+    its own best word, so a cluster of "drone pilot" and "piloto de drones" owns both "drone" and "drones"."""
+    titles = posts.groupby(["title_norm", "cluster_id"]).size().rename("n").reset_index()
+    words = titles.assign(word=titles["title_norm"].str.lower().str.findall(TOKEN).map(set)).explode("word")
+    words = words.dropna(subset=["word"])
+    in_cluster = words.groupby(["cluster_id", "word"])["n"].transform("sum")
+    words["owned"] = in_cluster / words.groupby("word")["n"].transform("sum")
+    words = words[words["cluster_id"] >= 0]
+    best = words.groupby(["title_norm", "cluster_id"]).agg(owned=("owned", "max"), n=("n", "first"))
+    owned = (best["owned"] * best["n"]).groupby(level="cluster_id").sum()
+    totals = titles[titles["cluster_id"] >= 0].groupby("cluster_id")["n"].sum()
+    return owned.reindex(totals.index, fill_value=0.0) / totals
 
 
 def _relative_to_language(posts: pd.DataFrame, min_posts: int = 20) -> pd.DataFrame:
-    """Per post: how far its score falls below the median of its language, and whether it is uncertain: among
-    the lowest quarter of its language, or the pilot's n.e.c. flag (an n.e.c. group in its top 5). Counting
-    posts sent to review, or only a top-1 n.e.c. code, ranked worse in the leave-out benchmark: review fires
-    on vague ordinary titles ("executive") as much as on new ones."""
+    """Per post: its standing, the share of its language's posts that score no higher (all posts pooled for
+    languages with fewer than ``min_posts``), and whether it is uncertain: among the lowest quarter of its
+    language, or the pilot's n.e.c. flag (an n.e.c. group in its top 5)."""
     scores = posts["isco_score"].astype(float)
     language = posts["language"] if "language" in posts else pd.Series("", index=posts.index)
-    sizes = language.map(language.value_counts())
-    pooled = sizes < min_posts
-    by_lang = scores.groupby(language)
-    median = by_lang.transform("median").where(~pooled, scores.median())
-    low = by_lang.transform(lambda s: s.quantile(0.25)).where(~pooled, scores.quantile(0.25))
-    return posts.assign(gap=(median - scores).clip(lower=0.0), uncertain=(scores <= low) | posts["nec_flag"])
+    pooled = language.map(language.value_counts()) < min_posts
+    standing = scores.groupby(language).rank(pct=True, method="max").where(~pooled, scores.rank(pct=True, method="max"))
+    return posts.assign(standing=standing, uncertain=(standing <= 0.25) | posts["nec_flag"])
 
 
 def _stats(members: pd.DataFrame) -> pd.DataFrame:
-    return members.groupby("cluster_id").agg(
-        coverage_gap=("gap", "mean"),
+    stats = members.groupby("cluster_id").agg(
         uncertain_share=("uncertain", "mean"),
         n_companies=("company", lambda s: s[s.astype(str) != ""].nunique()),
     )
+    stats.insert(0, "coverage_gap", 1.0 - members.groupby("cluster_id")["standing"].quantile(BEST_CODED))
+    return stats
 
 
 def _nearest_groups(members: pd.DataFrame, k: int = 3) -> dict[int, list[dict[str, object]]]:

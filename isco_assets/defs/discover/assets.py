@@ -134,8 +134,8 @@ def cluster_names(
 @dg.asset(
     group_name=GROUP,
     automation_condition=dg.AutomationCondition.eager(),
-    description="Clusters ranked by how badly the ISCO index covers them (distance of their posts to the nearest "
-    "index labels, share coded n.e.c. or scored among the worst of their language) times coherence, size, spread "
+    description="Clusters ranked by how badly the ISCO index covers them (how low even their best-coded posts "
+    "score among the posts of their language) times distinctiveness (words of their own), coherence, size, spread "
     "over employers, sources, countries and languages, persistence and growth; each with its evidence (example "
     "titles, nearest unit groups, suggested parent, counts per source, country, language and month, trend). "
     "Exported to $ISCO_DATA_DIR/exports/novel_occupation_candidates.csv, .xlsx and an .html report with a map of "
