@@ -7,13 +7,15 @@ noisy titles, re-posts, and half the titles specialised from a heavy-tailed list
 so titles repeat heavily at the head and a long tail stays rare, as on real boards. It is written as a CSV in
 a child process, so that generating it does not count in this process's memory.
 
-Stages are the lib functions the assets run, in order: read (validate the drop), union (dedupe, mask, detect
-languages), clean (pass-through translation, cleaning, normalized titles), embed (unique titles, through the
-embedding cache), code (unique coding titles), cluster (PCA + HDBSCAN, stable ids), rank (activity table and
-candidates), report (plots and HTML). For each: wall seconds, the process RSS after it and the highest RSS
-seen during it (sampled every 50 ms). The second part adds a drop of ``--new-posts`` posts dated a month later
-and runs every stage again the way the graph does today (union and cleaning over all drops; embedding and
-coding only pay for titles they have not seen).
+Stages are the lib functions the assets run, in order: read (validate the drop and mask it, as
+``raw_job_posts`` stores it), union (dedupe by content hash, detect languages through the detection cache), clean
+(pass-through translation, cleaning and normalized titles through the cleaning cache), embed (unique titles,
+through the embedding cache), code (unique coding titles, through the codes cache), cluster (PCA + HDBSCAN,
+stable ids), rank (activity table and candidates), report (plots and HTML). For each: wall seconds, the process
+RSS after it and the highest RSS seen during it (sampled every 50 ms). The second part adds a drop of
+``--new-posts`` posts dated a month later and runs every stage again the way the graph does: reading and masking
+only the new drop; union, cleaning, clustering and ranking over all posts, with detection, cleaning, embedding
+and coding paying only for texts their caches have not seen.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from isco_assets.lib.demo import write_demo_drop
 from isco_assets.lib.drops import PartnerSpec, read_drop
 from isco_assets.lib.language import LanguageDetector
 from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.posts import clean_posts, union_posts
+from isco_assets.lib.posts import clean_posts, masked_drop, union_posts
 from isco_assets.lib.report import render_report, report_figures
 from isco_assets.lib.taxonomy import load_taxonomy
 
@@ -105,8 +107,9 @@ def process(
     with stages.stage("union"):
         posts, union = union_posts(raw, LanguageDetector(cache_root=layout.cache / "languages"))
     with stages.stage("clean"):
-        posts = clean_posts(posts.assign(title_en=posts["job_title"], desc_en=posts["job_desc"],
-                                         title_language=posts["language"], desc_language=posts["language"]))
+        posts, _ = clean_posts(posts.assign(title_en=posts["job_title"], desc_en=posts["job_desc"],
+                                            title_language=posts["language"], desc_language=posts["language"]),
+                               layout.cache / "cleaning")
         posts = posts.drop(columns=["job_desc", "desc_en", "desc_clean"])  # what discovery no longer needs
     with stages.stage("embed"):
         titles, weights, vectors, encoded = embed_titles(service, posts["title_norm"])
@@ -130,7 +133,7 @@ def process(
 
 def read(stages: Stages, path: Path, drop_id: str) -> pd.DataFrame:
     with stages.stage("read"):
-        return read_drop(path.read_bytes(), path.name, PartnerSpec("generic"), drop_id).accepted
+        return masked_drop(read_drop(path.read_bytes(), path.name, PartnerSpec("generic"), drop_id).accepted)
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ from isco_assets.lib.translation import (
     batches,
     translate_posts,
 )
+from isco_assets.resources.settings import PlatformSettings
 from isco_assets.resources.translator import (
     AzureTranslatorResource,
     PassThroughTranslator,
@@ -260,7 +261,8 @@ def test_resource_in_a_materialization(fake_translator: FakeTranslator, tmp_path
     translator = AzureTranslatorResource(key=API_KEY, endpoint=fake_translator.url, cache_dir=str(tmp_path),
                                          description_chars=200)
     assets = [job_posts_fixture, translated_posts, clean_posts]
-    result = dg.materialize(assets, resources={"translator": translator})
+    resources = {"translator": translator, "settings": PlatformSettings(data_dir=str(tmp_path / "data"))}
+    result = dg.materialize(assets, resources=resources)
     assert result.success
     meta = _translated_metadata(result)
     assert meta["translator"] == "azure-translator:en"
@@ -279,16 +281,17 @@ def test_resource_in_a_materialization(fake_translator: FakeTranslator, tmp_path
     assert cleaned["desc_clean"][0] == "nurse truck llama al phone"  # English stop words on the translated text
 
     fake_translator.requests.clear()
-    again = dg.materialize(assets, resources={"translator": translator})
+    again = dg.materialize(assets, resources=resources)
     meta = _translated_metadata(again)
     assert fake_translator.requests == []
     assert (meta["cache_hits"], meta["texts_sent"], meta["characters_sent"], meta["cost"]) == (5, 0, 0, 0.0)
     assert again.output_for_node("clean_posts")["title_norm"].tolist() == ["nurse", "nurse", "programmer", "cook"]
 
 
-def test_pass_through_marks_nothing_translated() -> None:
+def test_pass_through_marks_nothing_translated(tmp_path: Path) -> None:
     result = dg.materialize([job_posts_fixture, translated_posts, clean_posts],
-                            resources={"translator": PassThroughTranslator()})
+                            resources={"translator": PassThroughTranslator(),
+                                       "settings": PlatformSettings(data_dir=str(tmp_path))})
     meta = _translated_metadata(result)
     assert (meta["translator"], meta["translated"], meta["characters_sent"], meta["cost"]) == ("pass-through", 0, 0, 0)
     cleaned = result.output_for_node("clean_posts")

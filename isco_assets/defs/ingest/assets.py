@@ -28,7 +28,7 @@ from isco_assets.defs.partitions import EAGER_PAST_MISSING_PARTITIONS, drops_par
 from isco_assets.lib.drops import DropError, read_drop
 from isco_assets.lib.landing import current_versions, open_drop
 from isco_assets.lib.language import LanguageDetector
-from isco_assets.lib.posts import union_posts
+from isco_assets.lib.posts import masked_drop, union_posts
 from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.parquet_io import ParquetIOManager
 from isco_assets.resources.settings import PlatformSettings
@@ -43,8 +43,10 @@ QUARANTINE = dg.AssetKey("quarantined_rows")
         "raw_job_posts": dg.AssetOut(
             group_name=GROUP, is_required=False,
             description="Rows of each partner drop that passed validation, mapped to the canonical columns "
-            "(job_title, job_desc, post_id, company, country, language, posted_at, url). One partition per drop; "
-            "a bad drop fails its own partition (observation 'rejected' with the reason), never the others.",
+            "(job_title, job_desc, post_id, company, country, language, posted_at, url), with the content hash of "
+            "each post as delivered and e-mails, phone numbers and personal URLs masked (once per drop, so a new "
+            "drop never re-masks the ones before). One partition per drop; a bad drop fails its own partition "
+            "(observation 'rejected' with the reason), never the others.",
         ),
         "quarantined_rows": dg.AssetOut(
             group_name=GROUP, is_required=False,
@@ -80,15 +82,16 @@ def raw_job_posts(
                     yield dg.AssetObservation(RAW, partition=drop_id,
                                               metadata={"status": "rejected", "reason": str(exc)})
                     continue
-                io_manager.store(RAW, result.accepted, drop_id)
+                accepted = masked_drop(result.accepted)
+                io_manager.store(RAW, accepted, drop_id)
                 io_manager.store(QUARANTINE, result.quarantined, drop_id)
             counts[drop_id] = {
-                "rows_read": result.rows_read, "accepted": len(result.accepted), "quarantined": len(result.quarantined)
+                "rows_read": result.rows_read, "accepted": len(accepted), "quarantined": len(result.quarantined)
             }
             context.log.info(f"drop {drop_id}: {counts[drop_id]}")
             reasons = result.quarantined["reason"].str.replace(r":.*", "", regex=True).value_counts().to_dict()
             yield dg.AssetMaterialization(RAW, partition=drop_id, metadata={
-                **table_metadata(result.accepted, ["job_title", "company", "country", "language"]),
+                **table_metadata(accepted, ["job_title", "company", "country", "language"]),
                 **counts[drop_id], "source": zone.url(file.key), "bytes": file.size, "seconds": t["seconds"],
             })
             yield dg.AssetMaterialization(QUARANTINE, partition=drop_id, metadata={
@@ -114,8 +117,8 @@ def raw_job_posts(
     ins={"raw_job_posts": dg.AssetIn(partition_mapping=dg.AllPartitionMapping())},
     automation_condition=EAGER_PAST_MISSING_PARTITIONS,
     description="All accepted posts of all drops (of a changed file only its latest version, unless its partner "
-    "says changed_files: add): exact duplicates removed by content hash, e-mails, phone numbers and personal URLs "
-    "masked, language detected among the configured languages. Updates once after a backfill, not per drop.",
+    "says changed_files: add), personal data masked at ingestion: exact duplicates removed by content hash, language "
+    "detected among the configured languages (cached by text). Updates once after a backfill, not per drop.",
 )
 def job_posts(context: dg.AssetExecutionContext, settings: PlatformSettings, raw_job_posts: pd.DataFrame):
     with timed() as t:

@@ -6,6 +6,7 @@ import pandas as pd
 
 from isco_assets.defs.metadata import table_metadata, timed
 from isco_assets.lib.posts import clean_posts as clean
+from isco_assets.resources.settings import PlatformSettings
 from isco_assets.resources.translator import TranslatorResource
 
 GROUP = "prepare"
@@ -44,13 +45,16 @@ def translated_posts(translator: TranslatorResource, job_posts: pd.DataFrame) ->
     group_name=GROUP,
     automation_condition=dg.AutomationCondition.eager(),
     description="The ILO pilot's cleaning (lower case, HTML stripped, stop words removed per language) and a "
-    "normalized title without seniority, gender markers, locations and codes; originals kept beside.",
+    "normalized title without seniority, gender markers, locations and codes; originals kept beside. Cleaned "
+    "texts are cached by (text, language) under cache/cleaning/, so a new drop cleans only its new texts "
+    "(metadata: texts_cleaned).",
 )
-def clean_posts(translated_posts: pd.DataFrame) -> dg.MaterializeResult:
+def clean_posts(settings: PlatformSettings, translated_posts: pd.DataFrame) -> dg.MaterializeResult:
     with timed() as t:
-        frame = clean(translated_posts)
+        frame, cleaned = clean(translated_posts, settings.layout.cache / "cleaning")
     return dg.MaterializeResult(
         value=frame,
         metadata=table_metadata(frame, ["post_id", "job_title", "title_norm", "title_clean"],
-                                unique_titles=int(frame["title_norm"].nunique()), seconds=t["seconds"]),
+                                unique_titles=int(frame["title_norm"].nunique()), texts_cleaned=cleaned,
+                                seconds=t["seconds"]),
     )
