@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from isco_assets.lib.config import ConfigError, Crosswalk, IndexSource, load_config
-from isco_assets.lib.index_sources import INDEX_COLUMNS, build_index_labels, crosswalk_targets
+from isco_assets.lib.index_sources import INDEX_COLUMNS, build_index_labels, crosswalk_targets, title_key
 from isco_assets.lib.taxonomy import load_taxonomy
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -180,9 +180,14 @@ def test_coded_posts_are_labels_read_as_the_coder_reads_titles(tmp_path: Path) -
     esco = _csv(tmp_path / "esco.csv", ["esco_uri", "isco_code", "preferred_label"],
                 [["uri:de", "2521", "data engineer"]])
     both = [source, IndexSource("esco", esco, name="esco_en")]
-    left = build_index_labels(load_taxonomy(), both, exclude={"uri:gardener", "data engineer"})
+    left = build_index_labels(load_taxonomy(), both, exclude={"uri:gardener", title_key("Data Engineer (m/w/d)")})
     assert set(left.loc[left["source"] == "round1", "label_norm"]) == set()
     assert (left["label_norm"] == "data engineer").sum() == 1 and "esco_en" in set(left["source"])
+    # a title made of digits leaves as a title, never as an ISCO code prefix
+    digits = _csv(tmp_path / "digits.csv", ["job_title", "isco_code"], [["22", "9214"]])
+    source = IndexSource("coded_posts", digits, name="d")
+    kept = build_index_labels(load_taxonomy(), [source], exclude={title_key("22")})
+    assert "22" not in set(kept["label_norm"]) and kept["code"].str.startswith("22").any()
 
 
 def test_optional_source_may_be_absent(tmp_path: Path) -> None:

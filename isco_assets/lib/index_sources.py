@@ -20,6 +20,7 @@ from isco_assets.lib.taxonomy import IscoTaxonomy, load_taxonomy, normalize_unit
 from isco_assets.lib.text import coding_text, normalize_title
 
 LOG = logging.getLogger(__name__)
+TITLE_KEY = "title:"  # an exclude entry "title:<text>" leaves out the coded posts whose title reads as <text>
 INDEX_COLUMNS = ("code", "label", "label_norm", "source", "language", "kind", "concept", "version")
 # A label row before normalization: code, label, source, language, kind, concept (the occupation it
 # names: an ESCO URI, an O*NET-SOC code, "<source>:<national code>", or the unit group when the source
@@ -192,7 +193,7 @@ def build_index_labels(
 
     ``exclude`` leaves out occupations (labels whose concept is one of the URIs) and ISCO groups (labels
     whose code starts with one of the codes), as leave-out evaluations need; a coded post also leaves when
-    its title, as the coder reads it, is in ``exclude``. Coded posts are normalized like the texts the coder
+    ``title_key`` of its title is in ``exclude``. Coded posts are normalized like the texts the coder
     reads (every segment of the title), so a title coded before finds its own label.
     """
     rows: list[Row] = list(builtin_labels(taxonomy))
@@ -214,10 +215,16 @@ def build_index_labels(
     if exclude:
         left_out, codes = set(exclude), tuple(e for e in exclude if e.isdigit())
         frame = frame[~frame["concept"].isin(left_out) & ~frame["code"].str.startswith(codes or ("\0",))
-                      & ~(coded & frame["label_norm"].isin(left_out))]
+                      & ~(coded & (TITLE_KEY + frame["label_norm"]).isin(left_out))]
     frame = frame[frame["label_norm"] != ""]
     frame = frame.drop_duplicates(subset=["code", "label_norm"]).reset_index(drop=True)
     return frame[list(INDEX_COLUMNS)]
+
+
+def title_key(title: str) -> str:
+    """The exclude entry that leaves out the coded posts with this title (as the coder reads it); namespaced, so
+    a title such as "10" is never taken for an ISCO code prefix."""
+    return TITLE_KEY + coding_text(title)
 
 
 def embed_index(

@@ -22,7 +22,7 @@ import numpy as np
 from isco_assets.lib.coder import CodeResult
 from isco_assets.lib.coding import CodingService
 from isco_assets.lib.config import IndexSource, PlatformConfig
-from isco_assets.lib.text import coding_text
+from isco_assets.lib.index_sources import title_key
 
 
 def assign_folds(keys: Sequence[str], folds: int) -> np.ndarray:
@@ -40,8 +40,8 @@ def coded_source_for(config: PlatformConfig, file: Path) -> IndexSource | None:
 
 
 def own_title_keys(texts: Sequence[str]) -> list[str]:
-    """Each text as the coder reads it: the key that leaves a coded post's own title out of the index."""
-    return [coding_text(t) for t in texts]
+    """The key of each text that leaves a coded post's own title out of the index (``title_key``)."""
+    return [title_key(t) for t in texts]
 
 
 def leave_out_code(
