@@ -55,7 +55,7 @@ def _server_binaries() -> Path:
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[Postgres]:
     """initdb + postgres on 127.0.0.1 in a temporary folder; as the unprivileged ``nobody`` when run as root,
-    since PostgreSQL refuses to run as root."""
+    since PostgreSQL refuses to run as root, from a copy of the binaries inside that folder."""
     binaries = _server_binaries()
     folder = Path(tempfile.mkdtemp(prefix="isco-pg-"))  # not under pytest's tmp dir, which only root may enter
     as_user = {}
@@ -63,6 +63,12 @@ def postgres() -> Iterator[Postgres]:
         nobody = pwd.getpwnam("nobody")
         os.chown(folder, nobody.pw_uid, nobody.pw_gid)
         as_user = {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
+        # the venv may sit where nobody cannot go (a clone in a private temporary folder): run a copy, laid out
+        # as in site-packages, where the binaries find their bundled libraries ($ORIGIN/../../../pgserver.libs)
+        site = binaries.parents[2]
+        for part in ("pgserver/pginstall/bin", "pgserver/pginstall/lib", "pgserver/pginstall/share", "pgserver.libs"):
+            shutil.copytree(site / part, folder / "site" / part)
+        binaries = folder / "site" / "pgserver" / "pginstall" / "bin"
     server = Postgres(port=free_port(), user="isco", password="pg-test-password")
     password_file = folder / "password"
     password_file.write_text(server.password)
