@@ -32,6 +32,15 @@ def test_pairs_share_a_concept_or_a_group():
     assert len(training_pairs(LABELS, max_pairs=3)) == 3
 
 
+def test_a_concept_holding_one_text_twice_pairs_within_the_groups():
+    """A coded title under two codes is one concept with the same text twice: never a pair with itself."""
+    twice = pd.DataFrame([("2512", "dev ops", "dev ops"), ("2522", "dev ops", "dev ops"), ("2512", "programmer", "x"),
+                          ("2522", "sysadmin", "y")], columns=["code", "label_norm", "concept"])
+    assert sorted(training_pairs(twice, max_pairs=10)) == [
+        ("dev ops", "programmer", "2512"), ("dev ops", "sysadmin", "2522"),
+        ("programmer", "dev ops", "2512"), ("sysadmin", "dev ops", "2522")]
+
+
 def test_batches_never_hold_a_group_twice():
     pairs = training_pairs(LABELS, max_pairs=100)
     batches = batches_without_shared_groups(pairs, size=3)

@@ -34,22 +34,20 @@ class FineTuneSettings:
 
 
 def training_pairs(labels: pd.DataFrame, max_pairs: int, seed: int = 0) -> list[tuple[str, str, str]]:
-    """(anchor, positive, unit group) triples: each label with another label of its concept, or of its
-    unit group when the concept has a single label."""
+    """(anchor, positive, unit group) triples: each label with another wording of its concept, or of its
+    unit group when the concept has no other."""
     rng = random.Random(seed)
     by_concept = labels.groupby("concept")["label_norm"].apply(list).to_dict()
     by_code = labels.groupby("code")["label_norm"].apply(list).to_dict()
     pairs = []
     for row in labels.itertuples(index=False):
-        pool = by_concept.get(row.concept, [])
-        if len(pool) < 2:
-            pool = by_code[row.code]
-        if len(pool) < 2:
+        # another wording: one concept may hold the same text twice (a coded title under two codes)
+        pool = [t for t in by_concept.get(row.concept, []) if t != row.label_norm]
+        if not pool:
+            pool = [t for t in by_code[row.code] if t != row.label_norm]
+        if not pool:
             continue
-        positive = row.label_norm
-        while positive == row.label_norm:
-            positive = rng.choice(pool)
-        pairs.append((row.label_norm, positive, row.code))
+        pairs.append((row.label_norm, rng.choice(pool), row.code))
     rng.shuffle(pairs)
     return pairs[:max_pairs]
 
