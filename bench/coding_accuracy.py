@@ -32,7 +32,7 @@ from isco_assets.lib.config import IndexSource, PlatformConfig, load_config
 from isco_assets.lib.evaluation import accuracy_report, gold_codes
 from isco_assets.lib.index_sources import crosswalk_targets
 from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.leaveout import coded_source_for, leave_out_code, own_title_keys
+from isco_assets.lib.leaveout import leave_out_code, leave_out_plan
 from isco_assets.lib.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,8 +57,8 @@ def jobs_set(name: str, file: str, sample: int, config: PlatformConfig, leave_ou
     taxonomy = load_taxonomy()
     frame = frame.assign(gold=frame["isco_code"].map(lambda v: gold_codes(v, taxonomy)))
     frame = frame[frame["gold"].map(bool)]
-    texts, own = frame["job_title"].tolist(), coded_source_for(config, path) is not None
-    keys = frame[leave_out_col].tolist() if leave_out_col else own_title_keys(texts) if own else None
+    texts = frame["job_title"].tolist()
+    keys, own = leave_out_plan(config, path, texts, frame[leave_out_col].tolist() if leave_out_col else None)
     return LabelledSet(name + (" (own titles out)" if own else ""), texts, frame["gold"].tolist(), keys, own)
 
 

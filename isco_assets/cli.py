@@ -55,6 +55,8 @@ def _service(config_path: str, model_path: str = ""):
 
 
 def code_main(argv: Sequence[str] | None = None) -> int:
+    from isco_assets.lib.coder import LEVELS
+
     parser = argparse.ArgumentParser(prog="isco-code", description="Top-K ISCO-08 codes for job titles.")
     parser.add_argument("texts", nargs="+", help="texts to code; a lone '-' reads one text per line from stdin")
     parser.add_argument("--top", type=int, default=5)
@@ -62,8 +64,6 @@ def code_main(argv: Sequence[str] | None = None) -> int:
     _config_arg(parser)
     args = parser.parse_args(argv)
     texts = [line.rstrip("\n") for line in sys.stdin] if args.texts == ["-"] else list(args.texts)
-    from isco_assets.lib.coder import LEVELS
-
     service = _service(args.config)
     taxonomy = load_taxonomy()
     result = service.code(texts, args.top, _Bar("encoding texts") if len(texts) > 1000 else None)
@@ -86,7 +86,7 @@ def code_main(argv: Sequence[str] | None = None) -> int:
 def eval_main(argv: Sequence[str] | None = None) -> int:
     from isco_assets.lib.coding import CodingService
     from isco_assets.lib.evaluation import accuracy_report, gold_codes
-    from isco_assets.lib.leaveout import coded_source_for, leave_out_code, own_title_keys
+    from isco_assets.lib.leaveout import leave_out_code, leave_out_plan
     from isco_assets.lib.rerank import CANDIDATES, rerank_from_env, top
 
     parser = argparse.ArgumentParser(prog="isco-eval", description="Accuracy of the coder on a labelled CSV.")
@@ -127,8 +127,8 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
     sources = frame[args.source_col].tolist() if args.source_col in frame.columns else None
     config, layout, texts = load_config(args.config), DataLayout.from_env(), frame[args.text_col].tolist()
     # a file the index learns from as coded posts is graded with each fold's own titles left out
-    own_titles = coded_source_for(config, args.file) is not None
-    keys = frame[args.leave_out_col].tolist() if args.leave_out_col else own_title_keys(texts)
+    keys, own_titles = leave_out_plan(config, args.file, texts,
+                                      frame[args.leave_out_col].tolist() if args.leave_out_col else None)
     reports, top_k = [], CANDIDATES if args.rerank else 5
     for model in args.model or [""]:
         services: list[CodingService] = []
@@ -137,7 +137,7 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
             services.append(CodingService.build(cfg, layout, _Bar("encoding index labels"), model))
             return services[-1]
 
-        if args.leave_out_col or own_titles:
+        if keys is not None:
             result = leave_out_code(config, texts, keys, args.folds, build, top_k, own_titles)
         else:
             result = build(config).code(texts, top_k, _Bar("encoding texts"))
@@ -151,7 +151,7 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
         report = accuracy_report(gold.tolist(), result, languages, sources, config.coder)
         report.update(file=str(args.file), model=services[0].embedder.model_id, rows=len(frame) + skipped,
                       skipped_invalid_gold=skipped)
-        if args.leave_out_col or own_titles:
+        if keys is not None:
             report["leave_out"] = {"column": args.leave_out_col or "own titles", "folds": args.folds,
                                    "own_titles": own_titles}
         if args.calibrate:

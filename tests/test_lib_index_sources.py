@@ -190,6 +190,15 @@ def test_coded_posts_are_labels_read_as_the_coder_reads_titles(tmp_path: Path) -
     assert "22" not in set(kept["label_norm"]) and kept["code"].str.startswith("22").any()
 
 
+def test_coded_posts_name_a_missing_column(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "coded.csv", ["title", "isco_code"], [["Gardener", "9214"]])
+    with pytest.raises(ValueError, match=r"no column \['job_title'\]; columns are \['title', 'isco_code'\]"):
+        build_index_labels(load_taxonomy(), [IndexSource("coded_posts", path, name="round1")])
+    with pytest.raises(ValueError, match=r"no column \['uri'\]"):
+        source = IndexSource("coded_posts", path, title_column="title", concept_column="uri")
+        build_index_labels(load_taxonomy(), [source])
+
+
 def test_optional_source_may_be_absent(tmp_path: Path) -> None:
     cfg = tmp_path / "config.yaml"
     cfg.write_text("index:\n  sources:\n    - {kind: coded_posts, path: none.csv, optional: true}\n", encoding="utf-8")

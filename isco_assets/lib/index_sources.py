@@ -199,11 +199,11 @@ def build_index_labels(
     rows: list[Row] = list(builtin_labels(taxonomy))
     versions = [BUILTIN_VERSION] * len(rows)
     for source in sources:
-        if not source.path.is_file() and source.optional:
+        if not source.path.is_file():
+            if not source.optional:
+                raise FileNotFoundError(f"index source {source.label}: file not found: {source.path}")
             LOG.warning("index source %s: file not found, skipped (optional): %s", source.label, source.path)
             continue
-        if not source.path.is_file():
-            raise FileNotFoundError(f"index source {source.label}: file not found: {source.path}")
         added = [r for r in _READERS[source.kind](source) if taxonomy.is_unit_group(r[0])]
         rows.extend(added)
         versions.extend([source.version] * len(added))

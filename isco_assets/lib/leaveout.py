@@ -39,6 +39,16 @@ def coded_source_for(config: PlatformConfig, file: Path) -> IndexSource | None:
     return next((s for s in config.index_sources if s.kind == "coded_posts" and s.path.resolve() == target), None)
 
 
+def leave_out_plan(
+    config: PlatformConfig, file: Path, texts: Sequence[str], column_values: Sequence[str] | None = None,
+) -> tuple[list[str] | None, bool]:
+    """How to grade ``file``: the fold keys (``column_values``, else the own titles when ``file`` is a coded_posts
+    source of the index; None: code directly), and whether each fold's own titles must leave the index."""
+    own = coded_source_for(config, file) is not None
+    keys = list(column_values) if column_values is not None else own_title_keys(texts) if own else None
+    return keys, own
+
+
 def own_title_keys(texts: Sequence[str]) -> list[str]:
     """The key of each text that leaves a coded post's own title out of the index (``title_key``)."""
     return [title_key(t) for t in texts]
