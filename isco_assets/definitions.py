@@ -29,7 +29,7 @@ from isco_assets.defs.scrape.resources import JobBoardScraper
 from isco_assets.lib.layout import DataLayout
 from isco_assets.resources.compute import heavy_steps_from_env
 from isco_assets.resources.landing import LandingZoneResource, landing_zone_from_env
-from isco_assets.resources.llm import namer_from_env
+from isco_assets.resources.llm import namer_from_env, reranker_from_env
 from isco_assets.resources.parquet_io import ParquetIOManager
 from isco_assets.resources.services import EmbedderResource
 from isco_assets.resources.settings import PlatformSettings
@@ -71,6 +71,7 @@ def build_definitions(
             "heavy_steps": heavy_steps_from_env(),
             "translator": translator_from_env(str(layout.cache)),
             "namer": namer_from_env(str(layout.cache)),
+            "reranker": reranker_from_env(str(layout.cache)),
         },
     )
     return dg.Definitions.merge(core, scrape_definitions(scraper))

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from isco_assets.lib.coder import CodeResult
 from isco_assets.lib.llm import (
@@ -81,6 +82,27 @@ class LLMReranker:
         self.client = client
         self.taxonomy = taxonomy or load_taxonomy()
 
+    def pick(self, text: str, description: str, codes: Sequence[str], report: RerankReport) -> int:
+        """The position in ``codes`` (of its first ``CANDIDATES``) of the group the model picks; 0 keeps the order
+        (the model agrees, none fits, the request failed, or the budget left it unasked). Counts in ``report``."""
+        if report.stopped:
+            report.skipped += 1
+            return 0
+        candidates = [(str(c), self.taxonomy.title(str(c))) for c in codes[:CANDIDATES]]
+        try:
+            choice = self.client.complete(rerank_messages(text, description, candidates),
+                                          choice_parser(len(candidates)))
+        except BudgetExhausted as exc:
+            report.stopped, report.skipped = f"not asked: {exc}", report.skipped + 1
+            return 0
+        except RequestFailed:
+            report.failed += 1
+            return 0
+        report.asked += 1
+        report.none_fits += choice == 0
+        report.changed += choice > 1
+        return max(choice - 1, 0)
+
     def rerank(
         self, texts: Sequence[str], result: CodeResult, descriptions: Sequence[str] | None = None,
         only: np.ndarray | None = None,
@@ -90,26 +112,40 @@ class LLMReranker:
         rows = np.flatnonzero(result.needs_review if only is None else only)
         report = RerankReport(candidates=len(rows))
         for i in rows:
-            if report.stopped:
-                report.skipped += 1
-                continue
-            candidates = [(str(c), self.taxonomy.title(str(c))) for c in codes[i, :CANDIDATES]]
-            messages = rerank_messages(texts[i], descriptions[i] if descriptions is not None else "", candidates)
-            try:
-                choice = self.client.complete(messages, choice_parser(len(candidates)))
-            except BudgetExhausted as exc:
-                report.stopped, report.skipped = f"not asked: {exc}", report.skipped + 1
-                continue
-            except RequestFailed:
-                report.failed += 1
-                continue
-            report.asked += 1
-            report.none_fits += choice == 0
-            if choice > 1:
-                order = [choice - 1, *(j for j in range(codes.shape[1]) if j != choice - 1)]
+            chosen = self.pick(texts[i], descriptions[i] if descriptions is not None else "", codes[i], report)
+            if chosen:
+                order = _first(chosen, codes.shape[1])
                 codes[i], scores[i], votes[i] = codes[i, order], scores[i, order], votes[i, order]
-                report.changed += 1
         return replace(result, codes=codes, scores=scores, votes=votes), report
+
+    def rerank_titles(self, coded: pd.DataFrame) -> tuple[pd.DataFrame, RerankReport]:
+        """Coded titles (``result_frame`` rows) with the model's pick first among the top codes of every title that
+        needs review; ``isco_code``, ``isco_title`` and ``isco_score`` follow it and ``reranked`` marks the titles
+        whose first code the model changed. Confidence and needs-review stay the retrieval's."""
+        rows = np.flatnonzero(coded["needs_review"].to_numpy(dtype=bool))
+        report = RerankReport(candidates=len(rows))
+        columns = ["top_codes", "top_scores", "top_votes"]
+        lists = {c: [list(v) for v in coded[c]] for c in columns}
+        reranked = np.zeros(len(coded), dtype=bool)
+        for i in rows:
+            chosen = self.pick(coded["title_norm"].iat[i], "", lists["top_codes"][i], report)
+            if chosen:
+                order = _first(chosen, len(lists["top_codes"][i]))
+                for c in columns:
+                    lists[c][i] = [lists[c][i][j] for j in order]
+                reranked[i] = True
+        coded = coded.assign(**lists, reranked=reranked)
+        firsts = [codes[0] for codes in lists["top_codes"]]
+        coded["isco_code"] = np.where(reranked, firsts, coded["isco_code"])
+        coded["isco_title"] = np.where(reranked, [self.taxonomy.title(c) for c in firsts], coded["isco_title"])
+        coded["isco_score"] = np.where(reranked, [s[0] for s in lists["top_scores"]], coded["isco_score"]).astype(
+            np.float32)
+        return coded, report
+
+
+def _first(chosen: int, n: int) -> list[int]:
+    """The order that moves position ``chosen`` first and keeps the rest."""
+    return [chosen, *(j for j in range(n) if j != chosen)]
 
 
 def rerank_from_env(texts: Sequence[str], result: CodeResult, cache_dir: Path, keep: int = 5,

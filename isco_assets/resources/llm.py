@@ -1,7 +1,8 @@
 """The LLM as a resource (OpenAI or Azure OpenAI, one client) and the LLM cluster namer.
 
 Switched on by the environment, never by code: with ``ISCO_LLM_PROVIDER`` set (``openai`` or ``azure_openai``),
-``definitions.py`` uses ``LLMNamerResource``; otherwise the offline keyword namer. Variables (see
+``definitions.py`` uses ``LLMNamerResource``; otherwise the offline keyword namer. Re-ranking the titles the coder
+is unsure of costs a request per title, so it also needs ``ISCO_LLM_RERANK=true``. Variables (see
 ``lib/llm.py`` ENV_VARS): ``ISCO_LLM_MODEL`` (model, or the Azure deployment), ``ISCO_LLM_API_KEY``,
 ``ISCO_LLM_ENDPOINT`` (OpenAI-compatible base URL, or https://<resource>.openai.azure.com), ``ISCO_LLM_API_VERSION``
 (Azure), ``ISCO_LLM_RESPONSE_FORMAT``, ``ISCO_LLM_TPM``, ``ISCO_LLM_RPM``, ``ISCO_LLM_BUDGET_TOKENS``,
@@ -11,6 +12,7 @@ Switched on by the environment, never by code: with ``ISCO_LLM_PROVIDER`` set (`
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 import dagster as dg
@@ -18,6 +20,7 @@ import dagster as dg
 from isco_assets.lib.llm import ENV_VARS, ChatClient, LLMSettings, open_client
 from isco_assets.lib.llm_naming import LLMClusterNamer
 from isco_assets.lib.naming import ClusterNamer
+from isco_assets.lib.rerank import LLMReranker
 from isco_assets.resources.services import KeywordNamerResource, NamerResource
 
 
@@ -72,3 +75,33 @@ def namer_from_env(cache_dir: str) -> NamerResource:
     """The LLM namer when ``ISCO_LLM_PROVIDER`` is set, else the offline keyword namer."""
     llm = llm_resource_from_env(cache_dir)
     return LLMNamerResource(llm=llm) if llm is not None else KeywordNamerResource()
+
+
+class RerankerResource(dg.ConfigurableResource, ABC):
+    """What re-ranks the codes of titles that need review, if anything."""
+
+    @abstractmethod
+    def get_reranker(self) -> LLMReranker | None: ...
+
+
+class NoReranker(RerankerResource):
+    """Retrieval order as it is (the embedded default)."""
+
+    def get_reranker(self) -> LLMReranker | None:
+        return None
+
+
+class LLMRerankerResource(RerankerResource):
+    """The LLM picks among a title's top codes when the coder is unsure (``lib/rerank.py``)."""
+
+    llm: LLMResource
+
+    def get_reranker(self) -> LLMReranker | None:
+        return LLMReranker(self.llm.get_client())
+
+
+def reranker_from_env(cache_dir: str) -> RerankerResource:
+    """The LLM re-ranker when ``ISCO_LLM_PROVIDER`` is set and ``ISCO_LLM_RERANK`` is true, else none."""
+    llm = llm_resource_from_env(cache_dir)
+    wanted = os.environ.get("ISCO_LLM_RERANK", "").strip().lower() in {"1", "true", "yes"}
+    return LLMRerankerResource(llm=llm) if llm is not None and wanted else NoReranker()

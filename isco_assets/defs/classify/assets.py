@@ -10,6 +10,7 @@ from isco_assets.lib.coding import CodedTitles
 from isco_assets.lib.embedding import EmbeddingCache, stack_vectors
 from isco_assets.lib.feedback import apply_recodes, with_feedback_labels
 from isco_assets.lib.index_sources import build_index_labels, embed_index
+from isco_assets.resources.llm import RerankerResource
 from isco_assets.resources.services import EmbedderResource
 from isco_assets.resources.settings import PlatformSettings
 
@@ -56,13 +57,16 @@ def isco_index(
     "sub-major and major group the votes roll up to, with their shares, for posts sure only of a wider group. "
     "Coded from "
     "every segment of the title (title_code); titles coded earlier against the same index, model and settings "
-    "are not coded again.",
+    "are not coded again. With an LLM re-ranker configured (ISCO_LLM_RERANK), the model picks among the top 5 of "
+    "each title that needs review (column reranked); its answers are cached, so a title is never paid twice.",
 )
 def isco_codes(
     context: dg.AssetExecutionContext, settings: PlatformSettings, embedder: EmbedderResource,
-    isco_index: pd.DataFrame, clean_posts: pd.DataFrame, expert_decisions: pd.DataFrame,
+    isco_index: pd.DataFrame, clean_posts: pd.DataFrame, expert_decisions: pd.DataFrame, reranker: RerankerResource,
 ) -> dg.MaterializeResult:
     model = embedder.get_embedder()
+    llm = reranker.get_reranker()
+    rerank_metadata: dict[str, object] = {}
     with timed() as t:
         titles = clean_posts["title_code"].drop_duplicates().tolist()
         cache = EmbeddingCache(settings.layout.embedding_cache, model.model_id)
@@ -74,6 +78,12 @@ def isco_codes(
             lambda texts: cache.embed(texts, model, progress_logger(context, "encoding titles"))[0],
             settings.taxonomy,
         )
+        if llm is not None:
+            context.log.info(f"LLM re-ranking of {int(coded['needs_review'].sum()):,} titles that need review")
+            coded, report = llm.rerank_titles(coded)
+            rerank_metadata = {"rerank": dg.MetadataValue.json(report.as_dict()), **llm.client.usage.as_metadata()}
+        else:
+            coded = coded.assign(reranked=False)
         coded = coded.rename(columns={"title_norm": "title_code"})
         frame = clean_posts[["post_id", "drop_id", "job_title", "title_norm", "title_code", "language",
                              "company"]].merge(coded, on="title_code", how="left")
@@ -87,7 +97,7 @@ def isco_codes(
             review_share=round(float(frame["needs_review"].mean() or 0), 4),
             nec_share=round(float(frame["nec_flag"].mean() or 0), 4),
             top_codes=dg.MetadataValue.json(frame["isco_code"].value_counts().head(15).to_dict()),
-            seconds=t["seconds"],
+            seconds=t["seconds"], **rerank_metadata,
         ),
     )
 
