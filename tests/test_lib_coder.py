@@ -10,6 +10,7 @@ import pytest
 
 from isco_assets.lib.coder import IscoCoder, result_frame
 from isco_assets.lib.config import CoderSettings
+from isco_assets.lib.group_head import GroupHead
 from isco_assets.lib.taxonomy import load_taxonomy
 
 DIM = 64
@@ -200,3 +201,34 @@ def test_coded_titles_code_only_what_is_new_and_start_over_when_the_index_change
     run([*INDEX, ("8331", "bus driver")], ["truck driver"])
     assert asked[-1] == ["truck driver"]  # another index: earlier results no longer count
     assert len(list(tmp_path.glob("*.parquet"))) == 1
+
+
+def test_group_head_blends_into_the_vote_and_is_kept_by_its_labels(tmp_path) -> None:
+    """A head trained on the labels joins the vote; a second coder on the same labels loads it, not retrains."""
+    labels = _labels(INDEX)
+    vectors = embed(labels["label_norm"].tolist())
+    settings = CoderSettings(top_k=4, head_weight=0.4, head_hidden=32, head_epochs=60)
+    texts = ["nurse registered", "driver truck long haul", "senior programmer"]
+    result = IscoCoder(labels, vectors, load_taxonomy(), settings, tmp_path).code(texts, embed(texts))
+    assert result.codes[:, 0].tolist() == ["2221", "8332", "2512"]
+    np.testing.assert_allclose(result.votes.sum(axis=1), 1.0, atol=1e-5)  # every group, blended, still sums to 1
+    plain = _coder(top_k=4).code(texts, embed(texts))
+    assert not np.allclose(result.votes, plain.votes)  # the head moved the shares
+    (kept,) = tmp_path.glob("*.pt")
+    again = IscoCoder(labels, vectors, load_taxonomy(), settings, tmp_path).code(texts, embed(texts))
+    np.testing.assert_allclose(again.votes, result.votes, atol=1e-6)
+    assert list(tmp_path.glob("*.pt")) == [kept]
+    other = _labels([*INDEX, ("2519", "qa engineer")])
+    IscoCoder(other, embed(other["label_norm"].tolist()), load_taxonomy(), settings, tmp_path)
+    assert len(list(tmp_path.glob("*.pt"))) == 2  # other labels, another head
+
+
+def test_group_head_learns_its_groups() -> None:
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 16))
+    groups = np.repeat(np.arange(3), 40)
+    vectors = (centres[groups] + 0.3 * rng.normal(size=(120, 16))).astype(np.float32)
+    head = GroupHead.train(vectors, groups, 3, hidden=16, epochs=30)
+    probabilities = head.probabilities(centres.astype(np.float32))
+    assert probabilities.argmax(axis=1).tolist() == [0, 1, 2]
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)

@@ -8,6 +8,8 @@ similarity a person can read. A text needs review when its best score is low or 
 between the first two groups is small (as SOCcer does); the pilot's n.e.c. flag marks a 'not
 elsewhere classified' group in the top k. With a calibration file in the settings the confidence is the
 calibrated chance that the first code is right (``lib/calibration.py``); the vote shares stay in ``votes``.
+With ``head_weight`` set, the vote is blended with the probabilities of a head trained on all the index's labels
+(``lib/group_head.py``).
 Votes also roll up the hierarchy: the minor, sub-major and major group with the most summed votes, and their
 share, so a post too unsure for a unit group can still be used at the level it is sure of.
 """
@@ -25,6 +27,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from isco_assets.lib.calibration import Calibration
 from isco_assets.lib.config import CoderSettings
+from isco_assets.lib.group_head import head_key, trained_head
 from isco_assets.lib.taxonomy import IscoTaxonomy
 
 BATCH = 512
@@ -61,8 +64,9 @@ def _search_matrix(vectors: np.ndarray) -> torch.Tensor:
 class IscoCoder:
     def __init__(
         self, labels: pd.DataFrame, label_vectors: np.ndarray, taxonomy: IscoTaxonomy,
-        settings: CoderSettings | None = None,
+        settings: CoderSettings | None = None, head_cache: Path | None = None,
     ):
+        """``head_cache``: where trained group heads are kept (``<cache>/heads``); None trains in memory."""
         if len(labels) != len(label_vectors):
             raise ValueError(f"{len(labels)} labels but {len(label_vectors)} vectors")
         self.labels = labels.reset_index(drop=True)
@@ -75,6 +79,12 @@ class IscoCoder:
         self._calibration = Calibration.load(Path(self.settings.calibration)) if self.settings.calibration else None
         self._lexical = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True, dtype=np.float32)
         self._label_tfidf = self._lexical.fit_transform(self.labels["label_norm"]).tocsr()
+        self._head = None
+        if self.settings.head_weight > 0:
+            hidden, epochs = self.settings.head_hidden, self.settings.head_epochs
+            key = head_key(self.labels["code"], self.labels["label_norm"], self.vectors, hidden, epochs)
+            self._head = trained_head(self.vectors, self.label_group, len(self.group_codes), hidden, epochs,
+                                      head_cache, key)
 
     def _shortlist(self, texts: Sequence[str], vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The semantically nearest labels of each text with their combined score.
@@ -127,6 +137,9 @@ class IscoCoder:
         for start in range(0, n, BATCH):
             stop = min(start + BATCH, n)
             vote, best = self._aggregate(*self._shortlist(texts[start:stop], vectors[start:stop]))
+            if self._head is not None:
+                w = self.settings.head_weight
+                vote = (1.0 - w) * vote + w * self._head.probabilities(vectors[start:stop])
             # votes rank the groups; the best label score orders the groups nobody voted for
             top = np.argsort(-(vote + 1e-3 * best), axis=1)[:, :k]
             codes[start:stop] = self.group_codes[top]

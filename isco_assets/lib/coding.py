@@ -46,7 +46,7 @@ class CodingService:
         taxonomy = load_taxonomy()
         labels = index_labels(config, layout, taxonomy)
         vectors, _ = embed_index(labels, embedder, cache, progress)
-        return cls(IscoCoder(labels, vectors, taxonomy, config.coder), embedder, cache)
+        return cls(IscoCoder(labels, vectors, taxonomy, config.coder, layout.cache / "heads"), embedder, cache)
 
     def code(self, texts: Sequence[str], top_k: int | None = None, progress: Progress | None = None) -> CodeResult:
         """Normalize like the pipeline does for coding, embed through the cache, and code."""

@@ -74,7 +74,7 @@ def isco_codes(
         coded, new = earlier.code(
             titles,
             lambda: IscoCoder(isco_index, stack_vectors(isco_index["vector"]), settings.taxonomy,
-                              settings.config.coder),
+                              settings.config.coder, settings.layout.cache / "heads"),
             lambda texts: cache.embed(texts, model, progress_logger(context, "encoding titles"))[0],
             settings.taxonomy,
         )
