@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ import pytest
 
 from isco_assets.lib.coder import IscoCoder, result_frame
 from isco_assets.lib.config import CoderSettings
-from isco_assets.lib.group_head import GroupHead
+from isco_assets.lib.group_head import GroupHead, trained_head
 from isco_assets.lib.taxonomy import load_taxonomy
 
 DIM = 64
@@ -221,6 +222,17 @@ def test_group_head_blends_into_the_vote_and_is_kept_by_its_labels(tmp_path) -> 
     other = _labels([*INDEX, ("2519", "qa engineer")])
     IscoCoder(other, embed(other["label_norm"].tolist()), load_taxonomy(), settings, tmp_path)
     assert len(list(tmp_path.glob("*.pt"))) == 2  # other labels, another head
+
+
+def test_only_the_most_recently_used_heads_are_kept(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr("isco_assets.lib.group_head.KEEP", 2)
+    labels = _labels(INDEX)
+    vectors = embed(labels["label_norm"].tolist())
+    groups = np.unique(labels["code"], return_inverse=True)[1]
+    for key in ["a", "b", "c"]:
+        trained_head(vectors, groups, 4, hidden=8, epochs=1, cache=tmp_path, key=key)
+        time.sleep(0.01)
+    assert sorted(f.stem for f in tmp_path.glob("*.pt")) == ["b", "c"]
 
 
 def test_group_head_learns_its_groups() -> None:
