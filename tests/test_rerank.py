@@ -184,3 +184,11 @@ def test_isco_codes_asset_reranks_with_the_llm_the_environment_asks_for(server, 
     again = dg.materialize(assets, resources=resources)  # the same questions: answered from the cache
     assert len(server.chat_requests) == review
     assert again.output_for_node("isco_codes")["isco_code"].tolist() == frame["isco_code"].tolist()
+
+
+def test_titles_the_budget_leaves_unasked_keep_their_codes(server):
+    coded, report = reranker(server, budget_tokens=1_000, max_completion_tokens=400).rerank_titles(
+        coded_titles([True, True, True]))
+    assert report.asked == 2 and report.skipped == 1 and "token budget" in report.stopped
+    assert coded["reranked"].tolist() == [True, False, False]  # the second agreed; the third was not asked
+    assert coded["top_codes"].iloc[2] == CODES[:5] and coded["isco_code"].iloc[2] == "2512"
