@@ -143,6 +143,17 @@ class LLMReranker:
         return coded, report
 
 
+def rerank_coded_titles(
+    reranker: LLMReranker | None, coded: pd.DataFrame,
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """``coded`` after ``reranker.rerank_titles`` (or as it is, ``reranked`` all false, without a re-ranker), and
+    the run's metadata: the re-ranking report and the client's usage."""
+    if reranker is None:
+        return coded.assign(reranked=False), {}
+    coded, report = reranker.rerank_titles(coded)
+    return coded, {"rerank": report.as_dict(), **reranker.client.usage.as_metadata()}
+
+
 def _first(chosen: int, n: int) -> list[int]:
     """The order that moves position ``chosen`` first and keeps the rest."""
     return [chosen, *(j for j in range(n) if j != chosen)]

@@ -10,6 +10,7 @@ from isco_assets.lib.coding import CodedTitles
 from isco_assets.lib.embedding import EmbeddingCache, stack_vectors
 from isco_assets.lib.feedback import apply_recodes, with_feedback_labels
 from isco_assets.lib.index_sources import build_index_labels, embed_index
+from isco_assets.lib.rerank import rerank_coded_titles
 from isco_assets.resources.llm import RerankerResource
 from isco_assets.resources.services import EmbedderResource
 from isco_assets.resources.settings import PlatformSettings
@@ -66,7 +67,6 @@ def isco_codes(
 ) -> dg.MaterializeResult:
     model = embedder.get_embedder()
     llm = reranker.get_reranker()
-    rerank_metadata: dict[str, object] = {}
     with timed() as t:
         titles = clean_posts["title_code"].drop_duplicates().tolist()
         cache = EmbeddingCache(settings.layout.embedding_cache, model.model_id)
@@ -80,10 +80,7 @@ def isco_codes(
         )
         if llm is not None:
             context.log.info(f"LLM re-ranking of {int(coded['needs_review'].sum()):,} titles that need review")
-            coded, report = llm.rerank_titles(coded)
-            rerank_metadata = {"rerank": dg.MetadataValue.json(report.as_dict()), **llm.client.usage.as_metadata()}
-        else:
-            coded = coded.assign(reranked=False)
+        coded, rerank_metadata = rerank_coded_titles(llm, coded)
         coded = coded.rename(columns={"title_norm": "title_code"})
         frame = clean_posts[["post_id", "drop_id", "job_title", "title_norm", "title_code", "language",
                              "company"]].merge(coded, on="title_code", how="left")
