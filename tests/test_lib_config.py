@@ -211,3 +211,10 @@ def test_index_section_with_an_unknown_key_is_a_clear_error(tmp_path):
     cfg.write_text("index:\n  exclude: uri:scrum\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"'index\.exclude' takes a list"):
         load_config(cfg)
+
+
+@pytest.mark.parametrize("setting", ["head_weight: 1.5", "semantic_weight: -0.1", "head_hidden: 0", "head_epochs: 2.5",
+                                     "top_k: 0", "neighbours: true", "temperature: 0"])
+def test_coder_settings_out_of_range_are_config_errors(tmp_path: Path, setting: str) -> None:
+    with pytest.raises(ConfigError, match=setting.split(":")[0]):
+        load_config(_write(tmp_path, f"coder: {{{setting}}}\n"))

@@ -192,3 +192,15 @@ def test_titles_the_budget_leaves_unasked_keep_their_codes(server):
     assert report.asked == 2 and report.skipped == 1 and "token budget" in report.stopped
     assert coded["reranked"].tolist() == [True, False, False]  # the second agreed; the third was not asked
     assert coded["top_codes"].iloc[2] == CODES[:5] and coded["isco_code"].iloc[2] == "2512"
+
+
+def test_rerank_flag_that_cannot_be_honoured_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.delenv("ISCO_LLM_PROVIDER", raising=False)
+    monkeypatch.setenv("ISCO_LLM_RERANK", "ture")
+    with pytest.raises(ValueError, match="ISCO_LLM_RERANK must be one of"):
+        reranker_from_env(str(tmp_path))
+    monkeypatch.setenv("ISCO_LLM_RERANK", "true")
+    with pytest.raises(ValueError, match="ISCO_LLM_PROVIDER"):
+        reranker_from_env(str(tmp_path))
+    monkeypatch.setenv("ISCO_LLM_RERANK", "no")
+    assert isinstance(reranker_from_env(str(tmp_path)), NoReranker)

@@ -90,6 +90,18 @@ class CoderSettings:
     head_hidden: int = 1024
     head_epochs: int = 20
 
+    def __post_init__(self) -> None:
+        shares = {"semantic_weight": self.semantic_weight, "head_weight": self.head_weight}
+        counts = {"top_k": self.top_k, "neighbours": self.neighbours, "head_hidden": self.head_hidden,
+                  "head_epochs": self.head_epochs}
+        wrong = [f"{name} must be from 0 to 1, not {value!r}" for name, value in shares.items() if not 0 <= value <= 1]
+        wrong += [f"{name} must be a whole number >= 1, not {value!r}" for name, value in counts.items()
+                  if isinstance(value, bool) or not isinstance(value, int) or value < 1]
+        if not self.temperature > 0:
+            wrong.append(f"temperature must be above 0, not {self.temperature!r}")
+        if wrong:
+            raise ConfigError("coder: " + "; ".join(wrong))
+
 
 @dataclass(frozen=True)
 class ClusterSettings:

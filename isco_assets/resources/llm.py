@@ -77,6 +77,9 @@ def namer_from_env(cache_dir: str) -> NamerResource:
     return LLMNamerResource(llm=llm) if llm is not None else KeywordNamerResource()
 
 
+RERANK_FLAGS = {"": False, "0": False, "false": False, "no": False, "1": True, "true": True, "yes": True}
+
+
 class RerankerResource(dg.ConfigurableResource, ABC):
     """What re-ranks the codes of titles that need review, if anything."""
 
@@ -101,7 +104,15 @@ class LLMRerankerResource(RerankerResource):
 
 
 def reranker_from_env(cache_dir: str) -> RerankerResource:
-    """The LLM re-ranker when ``ISCO_LLM_PROVIDER`` is set and ``ISCO_LLM_RERANK`` is true, else none."""
+    """The LLM re-ranker when ``ISCO_LLM_RERANK`` is true (it needs ``ISCO_LLM_PROVIDER``), else none. A value that is
+    not true or false, or re-ranking asked for without a provider, is an error, not a silent default."""
+    flag = os.environ.get("ISCO_LLM_RERANK", "").strip().lower()
+    if flag not in RERANK_FLAGS:
+        raise ValueError(f"ISCO_LLM_RERANK must be one of {sorted(f for f in RERANK_FLAGS if f)}, not {flag!r}")
+    if not RERANK_FLAGS[flag]:
+        return NoReranker()
     llm = llm_resource_from_env(cache_dir)
-    wanted = os.environ.get("ISCO_LLM_RERANK", "").strip().lower() in {"1", "true", "yes"}
-    return LLMRerankerResource(llm=llm) if llm is not None and wanted else NoReranker()
+    if llm is None:
+        raise ValueError("ISCO_LLM_RERANK is true but no LLM is configured: set ISCO_LLM_PROVIDER (and ISCO_LLM_MODEL, "
+                         "ISCO_LLM_API_KEY)")
+    return LLMRerankerResource(llm=llm)
