@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from isco_assets.lib.config import ConfigError, Crosswalk, IndexSource, load_config
-from isco_assets.lib.index_sources import INDEX_COLUMNS, build_index_labels, crosswalk_targets, title_key
+from isco_assets.lib.index_sources import (
+    INDEX_COLUMNS,
+    build_index_labels,
+    crosswalk_targets,
+    language_key,
+    title_key,
+)
 from isco_assets.lib.taxonomy import load_taxonomy
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -84,6 +90,17 @@ def test_esco_hidden_labels_when_enabled(esco_file: Path) -> None:
     hidden = frame[frame["kind"] == "hidden"]
     assert list(zip(hidden["code"], hidden["label"], strict=True)) == [("2512", "coder secreto")]
     assert set(hidden["source"]) == {f"esco:{esco_file.stem}"}
+
+
+def test_exclude_one_language_of_an_occupation(esco_file: Path, tmp_path: Path) -> None:
+    english = _csv(tmp_path / "esco_en.csv", ["esco_uri", "isco_code", "preferred_label"],
+                   [["u1", "2512", "software developer"]])
+    sources = [IndexSource("esco", esco_file, language="pt", name="esco_pt"),
+               IndexSource("esco", english, language="en", name="esco_en")]
+    frame = build_index_labels(load_taxonomy(), sources, exclude={language_key("u1", "pt")})
+    u1 = frame[frame["concept"] == "u1"]
+    assert list(u1["label"]) == ["software developer"]  # its English label stays
+    assert "enfermeiro" in set(frame["label"])  # other occupations keep their Portuguese labels
 
 
 def test_ilo_index_titles_are_uninverted(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from isco_assets.lib.text import coding_text, normalize_title
 
 LOG = logging.getLogger(__name__)
 TITLE_KEY = "title:"  # an exclude entry "title:<text>" leaves out the coded posts whose title reads as <text>
+LANGUAGE_SEPARATOR = "@"  # an exclude entry "<concept>@<language>" leaves out that concept's labels in one language
 INDEX_COLUMNS = ("code", "label", "label_norm", "source", "language", "kind", "concept", "version")
 # A label row before normalization: code, label, source, language, kind, concept (the occupation it
 # names: an ESCO URI, an O*NET-SOC code, "<source>:<national code>", or the unit group when the source
@@ -191,10 +192,11 @@ def build_index_labels(
 ) -> pd.DataFrame:
     """All labels, normalized like job titles, deduplicated per (code, normalized label).
 
-    ``exclude`` leaves out occupations (labels whose concept is one of the URIs) and ISCO groups (labels
-    whose code starts with one of the codes), as leave-out evaluations need; a coded post also leaves when
-    ``title_key`` of its title is in ``exclude``. Coded posts are normalized like the texts the coder
-    reads (every segment of the title), so a title coded before finds its own label.
+    ``exclude`` leaves out occupations (labels whose concept is one of the URIs), an occupation's labels in
+    one language (``language_key``) and ISCO groups (labels whose code starts with one of the codes), as
+    leave-out evaluations need; a coded post also leaves when ``title_key`` of its title is in ``exclude``.
+    Coded posts are normalized like the texts the coder reads (every segment of the title), so a title coded
+    before finds its own label.
     """
     rows: list[Row] = list(builtin_labels(taxonomy))
     versions = [BUILTIN_VERSION] * len(rows)
@@ -214,11 +216,19 @@ def build_index_labels(
                            for label, is_coded in zip(frame["label"], coded, strict=True)]
     if exclude:
         left_out, codes = set(exclude), tuple(e for e in exclude if e.isdigit())
-        frame = frame[~frame["concept"].isin(left_out) & ~frame["code"].str.startswith(codes or ("\0",))
+        in_language = frame["concept"] + LANGUAGE_SEPARATOR + frame["language"]
+        frame = frame[~frame["concept"].isin(left_out) & ~in_language.isin(left_out)
+                      & ~frame["code"].str.startswith(codes or ("\0",))
                       & ~(coded & (TITLE_KEY + frame["label_norm"]).isin(left_out))]
     frame = frame[frame["label_norm"] != ""]
     frame = frame.drop_duplicates(subset=["code", "label_norm"]).reset_index(drop=True)
     return frame[list(INDEX_COLUMNS)]
+
+
+def language_key(concept: str, language: str) -> str:
+    """The exclude entry that leaves out one occupation's labels in one language, keeping its other languages:
+    a cross-lingual leave-out asks whether a title finds its occupation through another language's labels."""
+    return f"{concept}{LANGUAGE_SEPARATOR}{language}"
 
 
 def title_key(title: str) -> str:
