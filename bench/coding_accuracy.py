@@ -49,6 +49,7 @@ class LabelledSet:
     gold: list[tuple[str, ...]]
     leave_out: list[str] | None = None  # keys to leave out of the index by fold, or None: coded directly
     own_titles: bool = False  # the file is a coded_posts source: each fold's own titles leave the index too
+    languages: list[str] | None = None  # each text's language, where the file says
 
 
 def jobs_set(name: str, file: str, sample: int, config: PlatformConfig, leave_out_col: str = "") -> LabelledSet:
@@ -59,7 +60,9 @@ def jobs_set(name: str, file: str, sample: int, config: PlatformConfig, leave_ou
     frame = frame[frame["gold"].map(bool)]
     texts = frame["job_title"].tolist()
     keys, own = leave_out_plan(config, path, texts, frame[leave_out_col].tolist() if leave_out_col else None)
-    return LabelledSet(name + (" (own titles out)" if own else ""), texts, frame["gold"].tolist(), keys, own)
+    languages = frame["language"].tolist() if "language" in frame.columns else None
+    return LabelledSet(name + (" (own titles out)" if own else ""), texts, frame["gold"].tolist(), keys, own,
+                       languages)
 
 
 def onet_set(onet: IndexSource, in_index: bool, sample: int) -> LabelledSet:
@@ -72,7 +75,7 @@ def onet_set(onet: IndexSource, in_index: bool, sample: int) -> LabelledSet:
     frame = frame[gold.map(bool)]
     name = "onet_reported" + (" (leave-out)" if in_index else "")
     return LabelledSet(name, frame["title"].tolist(), gold[gold.map(bool)].tolist(),
-                       frame["onet_soc_code"].tolist() if in_index else None)
+                       frame["onet_soc_code"].tolist() if in_index else None, languages=["en"] * len(frame))
 
 
 def _sample(frame: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -84,10 +87,10 @@ def evaluate(labelled: LabelledSet, config: PlatformConfig, direct: Callable[[],
     start = time.perf_counter()
     result: CodeResult
     if labelled.leave_out is None:
-        result = direct().code(labelled.texts, 5)
+        result = direct().code(labelled.texts, 5, languages=labelled.languages)
     else:
         result = leave_out_code(config, labelled.texts, labelled.leave_out, folds, build,
-                                own_titles=labelled.own_titles)
+                                own_titles=labelled.own_titles, languages=labelled.languages)
     report = accuracy_report(labelled.gold, result, settings=config.coder)["overall"]
     return {"set": labelled.name, **report, "seconds": round(time.perf_counter() - start, 1)}
 

@@ -14,7 +14,7 @@ import pandas as pd
 from isco_assets.lib.cluster_periods import activity_table
 from isco_assets.lib.cluster_tracking import ClusterTables, RegistryState, cluster_tables
 from isco_assets.lib.clustering import cluster_vectors
-from isco_assets.lib.coding import CodedTitles, CodingService
+from isco_assets.lib.coding import CodedTitles, CodingService, title_languages
 from isco_assets.lib.config import ClusterSettings
 from isco_assets.lib.novelty import rank_candidates
 from isco_assets.lib.taxonomy import IscoTaxonomy
@@ -32,8 +32,9 @@ def code_posts(service: CodingService, posts: pd.DataFrame, taxonomy: IscoTaxono
     """``posts`` with the coder's columns, coding each distinct ``title_code`` once and, as ``isco_codes`` does,
     only titles not coded before against the same index (results kept under ``cache``)."""
     titles = posts["title_code"].drop_duplicates().tolist()
+    languages = dict(zip(titles, title_languages(posts, titles), strict=True))
     earlier = CodedTitles(cache, service.coder.labels, service.embedder.model_id, service.coder.settings)
-    coded, _ = earlier.code(titles, lambda: service.coder, lambda t: service.cache.embed(t, service.embedder)[0],
+    coded, _ = earlier.code(titles, lambda new: service.code_normalized(new, languages=[languages[t] for t in new]),
                             taxonomy)
     return posts.merge(coded.rename(columns={"title_norm": "title_code"}), on="title_code", how="left")
 

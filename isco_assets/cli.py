@@ -61,12 +61,16 @@ def code_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("texts", nargs="+", help="texts to code; a lone '-' reads one text per line from stdin")
     parser.add_argument("--top", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="one JSON object per input line")
+    parser.add_argument("--language", default="",
+                        help="the texts' language (en, es, ...); default: detected per text, which matters only "
+                        "when coder.multilingual_model is set")
     _config_arg(parser)
     args = parser.parse_args(argv)
     texts = [line.rstrip("\n") for line in sys.stdin] if args.texts == ["-"] else list(args.texts)
     service = _service(args.config)
     taxonomy = load_taxonomy()
-    result = service.code(texts, args.top, _Bar("encoding texts") if len(texts) > 1000 else None)
+    result = service.code(texts, args.top, _Bar("encoding texts") if len(texts) > 1000 else None,
+                          [args.language.strip().lower()] * len(texts) if args.language else None)
     for i, text in enumerate(texts):
         codes = [{"code": c, "title": taxonomy.title(c), "score": round(float(s), 4)}
                  for c, s in zip(result.codes[i], result.scores[i], strict=True)]
@@ -138,9 +142,9 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
             return services[-1]
 
         if keys is not None:
-            result = leave_out_code(config, texts, keys, args.folds, build, top_k, own_titles)
+            result = leave_out_code(config, texts, keys, args.folds, build, top_k, own_titles, languages)
         else:
-            result = build(config).code(texts, top_k, _Bar("encoding texts"))
+            result = build(config).code(texts, top_k, _Bar("encoding texts"), languages)
         if args.calibrate:
             calibrated = _calibrate(args.calibrate, gold.tolist(), result,
                                     f"{args.file.name}, {services[0].embedder.model_id}, {len(texts)} rows")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from isco_assets.lib.coder import IscoCoder, result_frame
+from isco_assets.lib.coder import IscoCoder, SecondOpinion, result_frame
 from isco_assets.lib.config import CoderSettings
 from isco_assets.lib.group_head import GroupHead, trained_head
 from isco_assets.lib.taxonomy import load_taxonomy
@@ -190,7 +190,7 @@ def test_coded_titles_code_only_what_is_new_and_start_over_when_the_index_change
     def run(rows: list[tuple[str, str]], titles: list[str]) -> pd.DataFrame:
         coder = _coder(rows)
         frame, _ = CodedTitles(tmp_path, coder.labels, "model", coder.settings).code(
-            titles, lambda: coder, counting_embed, load_taxonomy())
+            titles, lambda new: coder.code(new, counting_embed(new)), load_taxonomy())
         return frame
 
     first = run(INDEX, ["truck driver", "registered nurse"])
@@ -202,6 +202,39 @@ def test_coded_titles_code_only_what_is_new_and_start_over_when_the_index_change
     run([*INDEX, ("8331", "bus driver")], ["truck driver"])
     assert asked[-1] == ["truck driver"]  # another index: earlier results no longer count
     assert len(list(tmp_path.glob("*.parquet"))) == 1
+
+
+SPANISH = {"conductor": "driver", "camion": "truck", "enfermera": "nurse", "titulada": "registered"}
+
+
+def _multilingual(texts: list[str]) -> np.ndarray:
+    """Another model over the same words: it also knows a few Spanish ones."""
+    return embed([" ".join(SPANISH.get(word, word) for word in text.split()) for text in texts])
+
+
+def test_a_second_opinion_joins_the_vote_of_the_rows_it_covers() -> None:
+    labels = _labels(INDEX)
+    main = IscoCoder(labels, embed(labels["label_norm"].tolist()), load_taxonomy())
+    second = IscoCoder(labels, _multilingual(labels["label_norm"].tolist()), load_taxonomy())
+    texts = ["conductor camion", "conductor camion", "enfermera titulada"]
+    opinion = SecondOpinion(second, _multilingual(texts), np.array([True, False, True]), 0.5)
+    result = main.code(texts, embed(texts), second=opinion)
+    plain = main.code(texts, embed(texts))
+    assert result.codes[:, 0].tolist()[::2] == ["8332", "2221"]  # the multilingual vote found them
+    for row, code in ((0, "8332"), (2, "2221")):
+        before = dict(zip(plain.codes[row], plain.votes[row], strict=True)).get(code, 0.0)
+        assert result.votes[row, 0] > before + 0.2  # and is sure of them, where the main model was not
+        best = dict(zip(plain.codes[row], plain.scores[row], strict=True))
+        assert result.scores[row, 0] == pytest.approx(best.get(code, 0.0))  # scores stay the main model's
+    np.testing.assert_allclose(result.votes[1], plain.votes[1])  # a row it does not cover is left alone
+
+
+def test_a_second_opinion_must_come_from_the_same_labels() -> None:
+    other = _labels([*INDEX, ("5120", "cook")])
+    second = IscoCoder(other, embed(other["label_norm"].tolist()), load_taxonomy())
+    opinion = SecondOpinion(second, embed(["cook"]), np.array([True]), 0.5)
+    with pytest.raises(ValueError, match="same labels"):
+        _coder().code(["cook"], embed(["cook"]), second=opinion)
 
 
 def test_group_head_blends_into_the_vote_and_is_kept_by_its_labels(tmp_path) -> None:

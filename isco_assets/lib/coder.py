@@ -9,7 +9,8 @@ between the first two groups is small (as SOCcer does); the pilot's n.e.c. flag 
 elsewhere classified' group in the top k. With a calibration file in the settings the confidence is the
 calibrated chance that the first code is right (``lib/calibration.py``); the vote shares stay in ``votes``.
 With ``head_weight`` set, the vote is blended with the probabilities of a head trained on all the index's labels
-(``lib/group_head.py``).
+(``lib/group_head.py``). A ``SecondOpinion`` blends in, for some texts, the vote of a coder over the same labels in
+another embedding model (a multilingual one for titles not in English); scores stay this coder's.
 Votes also roll up the hierarchy: the minor, sub-major and major group with the most summed votes, and their
 share, so a post too unsure for a unit group can still be used at the level it is sure of.
 """
@@ -48,6 +49,16 @@ class CodeResult:
     nec_flag: np.ndarray  # (n,) bool
     level_codes: np.ndarray  # (n, 3) str: minor, sub-major and major group with the most summed votes
     level_shares: np.ndarray  # (n, 3) float32: their vote shares
+
+
+@dataclass(frozen=True)
+class SecondOpinion:
+    """The vote of ``coder`` (same labels, another model) for the texts in ``rows``, blended in at ``weight``."""
+
+    coder: IscoCoder
+    vectors: np.ndarray  # (n, d) in the other model; rows outside ``rows`` are ignored
+    rows: np.ndarray  # (n,) bool
+    weight: float
 
 
 def _search_matrix(vectors: np.ndarray) -> torch.Tensor:
@@ -125,7 +136,19 @@ class IscoCoder:
                       scores.ravel())
         return votes, best
 
-    def code(self, texts: Sequence[str], vectors: np.ndarray, top_k: int | None = None) -> CodeResult:
+    def vote(self, texts: Sequence[str], vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(n, groups) vote shares, the head blended in, and (n, groups) best label scores; at most ``BATCH`` texts."""
+        vote, best = self._aggregate(*self._shortlist(texts, vectors))
+        if self._head is not None:
+            w = self.settings.head_weight
+            vote = (1.0 - w) * vote + w * self._head.probabilities(vectors)
+        return vote, best
+
+    def code(
+        self, texts: Sequence[str], vectors: np.ndarray, top_k: int | None = None, second: SecondOpinion | None = None,
+    ) -> CodeResult:
+        if second is not None and not np.array_equal(second.coder.group_codes, self.group_codes):
+            raise ValueError("a second opinion must come from a coder over the same labels")
         k = min(top_k or self.settings.top_k, len(self.group_codes))
         n = len(texts)
         codes = np.empty((n, k), dtype=object)
@@ -136,10 +159,10 @@ class IscoCoder:
         level_shares = np.zeros((n, len(LEVELS)), dtype=np.float32)
         for start in range(0, n, BATCH):
             stop = min(start + BATCH, n)
-            vote, best = self._aggregate(*self._shortlist(texts[start:stop], vectors[start:stop]))
-            if self._head is not None:
-                w = self.settings.head_weight
-                vote = (1.0 - w) * vote + w * self._head.probabilities(vectors[start:stop])
+            vote, best = self.vote(texts[start:stop], vectors[start:stop])
+            if second is not None and (rows := np.flatnonzero(second.rows[start:stop])).size:
+                other, _ = second.coder.vote([texts[start + i] for i in rows], second.vectors[start:stop][rows])
+                vote[rows] = (1.0 - second.weight) * vote[rows] + second.weight * other
             # votes rank the groups; the best label score orders the groups nobody voted for
             top = np.argsort(-(vote + 1e-3 * best), axis=1)[:, :k]
             codes[start:stop] = self.group_codes[top]

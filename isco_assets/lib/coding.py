@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from isco_assets.lib.coder import CodeResult, IscoCoder, result_frame
+from isco_assets.lib.coder import CodeResult, IscoCoder, SecondOpinion, result_frame
 from isco_assets.lib.config import CoderSettings, PlatformConfig
 from isco_assets.lib.embedding import Embedder, EmbeddingCache, Progress, make_embedder
 from isco_assets.lib.feedback import with_feedback_labels
 from isco_assets.lib.index_sources import build_index_labels, embed_index
+from isco_assets.lib.language import LanguageDetector
 from isco_assets.lib.layout import DataLayout
 from isco_assets.lib.taxonomy import IscoTaxonomy, load_taxonomy
 from isco_assets.lib.text import coding_text
@@ -29,11 +30,61 @@ def index_labels(config: PlatformConfig, layout: DataLayout, taxonomy: IscoTaxon
     return with_feedback_labels(labels, pd.read_parquet(decisions)) if decisions.is_file() else labels
 
 
+def outside(main_languages: Sequence[str], languages: Sequence[str | None]) -> np.ndarray:
+    """(n,) bool: the texts in a known language that is not one of ``main_languages`` ("" is unknown)."""
+    main = {lang.lower() for lang in main_languages}
+    return np.array([bool(lang) and lang not in main for lang in (str(v or "").strip().lower() for v in languages)],
+                    dtype=bool)
+
+
 @dataclass
-class CodingService:
+class SecondModel:
+    """``coder.multilingual_model`` over the index's labels: its vote joins the main model's for titles whose
+    language is outside ``coder.main_languages``. MiniLM reads English well and other languages poorly; a
+    multilingual model reads them better (on the Polish dev ads, a blend of the two at 0.5 took top-1 from 0.456
+    to 0.493 and top-5 from 0.709 to 0.780; README, Measured), but encodes several times slower, so English
+    titles are left to the main model alone."""
+
     coder: IscoCoder
     embedder: Embedder
     cache: EmbeddingCache
+    weight: float
+
+    @classmethod
+    def build(
+        cls, labels: pd.DataFrame, settings: CoderSettings, layout: DataLayout, taxonomy: IscoTaxonomy,
+        main_model_id: str, progress: Progress | None = None,
+    ) -> SecondModel | None:
+        """None when ``settings.multilingual_model`` is empty or is the main model."""
+        if not settings.multilingual_model:
+            return None
+        embedder = make_embedder(settings.multilingual_model)
+        if embedder.model_id == main_model_id:
+            return None
+        cache = EmbeddingCache(layout.embedding_cache, embedder.model_id)
+        vectors, _ = embed_index(labels, embedder, cache, progress)
+        coder = IscoCoder(labels, vectors, taxonomy, settings, layout.cache / "heads")
+        return cls(coder, embedder, cache, settings.multilingual_weight)
+
+    def opinion(self, texts: Sequence[str], rows: np.ndarray, progress: Progress | None = None) -> SecondOpinion:
+        """Its vote for the ``texts`` (normalized for coding) in ``rows``."""
+        chosen, _ = self.cache.embed([t for t, r in zip(texts, rows, strict=True) if r], self.embedder, progress)
+        vectors = np.zeros((len(texts), chosen.shape[1]), dtype=np.float32)
+        vectors[rows] = chosen
+        return SecondOpinion(self.coder, vectors, rows, self.weight)
+
+
+class CodingService:
+    """The coder, its model and embedding cache; the multilingual second model is built (its index labels encoded)
+    only when a text first needs it."""
+
+    def __init__(
+        self, coder: IscoCoder, embedder: Embedder, cache: EmbeddingCache, config: PlatformConfig,
+        make_second: Callable[[], SecondModel | None] | None = None,
+    ):
+        self.coder, self.embedder, self.cache, self.config = coder, embedder, cache, config
+        self._make_second = make_second
+        self._second: SecondModel | None = None
 
     @classmethod
     def build(
@@ -46,13 +97,58 @@ class CodingService:
         taxonomy = load_taxonomy()
         labels = index_labels(config, layout, taxonomy)
         vectors, _ = embed_index(labels, embedder, cache, progress)
-        return cls(IscoCoder(labels, vectors, taxonomy, config.coder, layout.cache / "heads"), embedder, cache)
+        return cls.over(labels, vectors, embedder, config, layout, taxonomy, progress)
 
-    def code(self, texts: Sequence[str], top_k: int | None = None, progress: Progress | None = None) -> CodeResult:
-        """Normalize like the pipeline does for coding, embed through the cache, and code."""
-        normalized = [coding_text(t) for t in texts]
-        vectors, _ = self.cache.embed(normalized, self.embedder, progress)
-        return self.coder.code(normalized, vectors, top_k)
+    @classmethod
+    def over(
+        cls, labels: pd.DataFrame, vectors: np.ndarray, embedder: Embedder, config: PlatformConfig,
+        layout: DataLayout, taxonomy: IscoTaxonomy, progress: Progress | None = None,
+    ) -> CodingService:
+        """The service over an index already built and encoded by ``embedder`` (the ``isco_index`` asset)."""
+        coder = IscoCoder(labels, vectors, taxonomy, config.coder, layout.cache / "heads")
+        cache = EmbeddingCache(layout.embedding_cache, embedder.model_id)
+        return cls(coder, embedder, cache, config,
+                   lambda: SecondModel.build(labels, config.coder, layout, taxonomy, embedder.model_id, progress))
+
+    @property
+    def second(self) -> SecondModel | None:
+        if self._make_second is not None:
+            self._second, self._make_second = self._make_second(), None
+        return self._second
+
+    def code(
+        self, texts: Sequence[str], top_k: int | None = None, progress: Progress | None = None,
+        languages: Sequence[str] | None = None,
+    ) -> CodeResult:
+        """Normalize like the pipeline does for coding, and code. ``languages``: each text's language, for the
+        multilingual model; detected among the config's languages when not given and that model is set."""
+        if languages is None and self.config.coder.multilingual_model:
+            languages = [d.language for d in LanguageDetector(self.config.languages).detect(list(texts))]
+        return self.code_normalized([coding_text(t) for t in texts], top_k, progress, languages)
+
+    def code_normalized(
+        self, texts: Sequence[str], top_k: int | None = None, progress: Progress | None = None,
+        languages: Sequence[str] | None = None,
+    ) -> CodeResult:
+        """Code texts already normalized for coding (``coding_text``): embed through the cache, and blend in the
+        multilingual model's vote for the texts in a language outside ``coder.main_languages``."""
+        vectors, _ = self.cache.embed(texts, self.embedder, progress)
+        rows = outside(self.config.coder.main_languages, languages) if languages is not None else None
+        opinion = None
+        if rows is not None and rows.any() and (second := self.second) is not None:
+            opinion = second.opinion(texts, rows, progress)
+        return self.coder.code(texts, vectors, top_k, opinion)
+
+
+def title_languages(posts: pd.DataFrame, titles: Sequence[str]) -> list[str]:
+    """The language each coding title (``title_code``) is in: the most common ``title_language`` (``language``
+    before translation) among its posts; "" for a title no post has."""
+    column = "title_language" if "title_language" in posts.columns else "language"
+    wanted = posts[posts["title_code"].isin(set(titles))]
+    common = (wanted.groupby(["title_code", column]).size().reset_index(name="n")
+              .sort_values(["title_code", "n", column], ascending=[True, False, True])
+              .drop_duplicates("title_code").set_index("title_code")[column])
+    return [str(common.get(t, "") or "") for t in titles]
 
 
 RESULT_FORMAT = "2: with minor, sub-major and major groups"  # a new format of result_frame codes titles again
@@ -71,16 +167,15 @@ class CodedTitles:
         self.file = self.root / f"{digest.hexdigest()[:20]}.parquet"
 
     def code(
-        self, titles: Sequence[str], coder: Callable[[], IscoCoder], embed: Callable[[list[str]], np.ndarray],
-        taxonomy: IscoTaxonomy,
+        self, titles: Sequence[str], code: Callable[[list[str]], CodeResult], taxonomy: IscoTaxonomy,
     ) -> tuple[pd.DataFrame, int]:
         """One row per title (``result_frame`` columns, the text in ``title_norm``), and how many were new.
-        ``coder`` builds the coder; it is called only when there is something new to code."""
+        ``code`` codes the new titles; it is called only when there is something new to code."""
         known = pd.read_parquet(self.file) if self.file.is_file() else result_frame([], _EMPTY, taxonomy)
         seen = set(known["title_norm"])
         new = [t for t in dict.fromkeys(titles) if t not in seen]
         if new:
-            fresh = result_frame(new, coder().code(new, embed(new)), taxonomy)
+            fresh = result_frame(new, code(new), taxonomy)
             known = pd.concat([known, fresh], ignore_index=True) if len(known) else fresh
             self.root.mkdir(parents=True, exist_ok=True)
             partial = self.file.with_suffix(".tmp")

