@@ -32,6 +32,14 @@ def test_isco_code_json_in_input_order(data_dir):
     assert scores == sorted(scores, reverse=True)
 
 
+def test_isco_code_titles_in_other_languages(data_dir):
+    """Titles not in English also get the multilingual model's vote: by --language, or detected per text."""
+    for args in (["--language", "es", "cocinero", "cozinheiro"], ["cocinero", "cozinheiro"]):
+        done = run("isco-code", "--json", *args, data_dir=data_dir)
+        assert done.returncode == 0, done.stderr
+        assert [json.loads(line)["codes"][0]["code"] for line in done.stdout.splitlines()] == ["5120", "5120"]
+
+
 def test_isco_code_reads_stdin(data_dir):
     texts = ["cook", "truck driver", "accountant"] * 400  # encoded in batches, one line out per line in
     done = run("isco-code", "--json", "--top", "3", "-", data_dir=data_dir, stdin="\n".join(texts) + "\n")

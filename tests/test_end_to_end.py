@@ -65,6 +65,16 @@ def test_common_titles_code_correctly(run):
     assert codes["top_codes"].map(len).eq(5).all()
 
 
+def test_titles_not_in_english_get_the_multilingual_vote(run):
+    layout, _, instance = run
+    codes = table(layout, "isco_codes").drop_duplicates("title_norm").set_index("title_norm")
+    assert codes.loc["tukang masak", "isco_code"] == "5120"  # Malay: cook (MiniLM alone: 7113)
+    assert codes.loc["fisioterapeuta", "isco_code"] == "2264"  # Portuguese: physiotherapist (MiniLM alone: 7514)
+    event = instance.get_latest_materialization_event(dg.AssetKey("isco_codes"))
+    metadata = event.asset_materialization.metadata
+    assert 0 < metadata["multilingual_vote_titles"].value < metadata["unique_titles"].value
+
+
 def test_emerging_occupation_ranks_among_top_candidates(run):
     _, outcome, _ = run
     top = outcome.candidates.head(10)

@@ -37,6 +37,11 @@ def outside(main_languages: Sequence[str], languages: Sequence[str | None]) -> n
                     dtype=bool)
 
 
+def multilingual_on(settings: CoderSettings, main_model_id: str) -> bool:
+    """Whether titles outside the main languages get a second model's vote: one is set, and it is not the main."""
+    return bool(settings.multilingual_model) and make_embedder(settings.multilingual_model).model_id != main_model_id
+
+
 @dataclass
 class SecondModel:
     """``coder.multilingual_model`` over the index's labels: its vote joins the main model's for titles whose
@@ -56,11 +61,9 @@ class SecondModel:
         main_model_id: str, progress: Progress | None = None,
     ) -> SecondModel | None:
         """None when ``settings.multilingual_model`` is empty or is the main model."""
-        if not settings.multilingual_model:
+        if not multilingual_on(settings, main_model_id):
             return None
         embedder = make_embedder(settings.multilingual_model)
-        if embedder.model_id == main_model_id:
-            return None
         cache = EmbeddingCache(layout.embedding_cache, embedder.model_id)
         vectors, _ = embed_index(labels, embedder, cache, progress)
         coder = IscoCoder(labels, vectors, taxonomy, settings, layout.cache / "heads")

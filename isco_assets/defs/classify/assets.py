@@ -6,7 +6,7 @@ import pandas as pd
 
 from isco_assets.defs.metadata import progress_logger, table_metadata, timed
 from isco_assets.lib.coder import CodeResult
-from isco_assets.lib.coding import CodedTitles, CodingService, title_languages
+from isco_assets.lib.coding import CodedTitles, CodingService, multilingual_on, outside, title_languages
 from isco_assets.lib.embedding import EmbeddingCache, stack_vectors
 from isco_assets.lib.feedback import apply_recodes, with_feedback_labels
 from isco_assets.lib.index_sources import build_index_labels, embed_index
@@ -71,6 +71,9 @@ def isco_codes(
     with timed() as t:
         titles = clean_posts["title_code"].drop_duplicates().tolist()
         languages = dict(zip(titles, title_languages(clean_posts, titles), strict=True))
+        coder_settings = settings.config.coder
+        multilingual = int(outside(coder_settings.main_languages, list(languages.values())).sum()
+                           if multilingual_on(coder_settings, model.model_id) else 0)
 
         def code_new(texts: list[str]) -> CodeResult:
             service = CodingService.over(isco_index.drop(columns="vector"), stack_vectors(isco_index["vector"]),
@@ -79,7 +82,7 @@ def isco_codes(
             return service.code_normalized(texts, progress=progress_logger(context, "encoding titles"),
                                            languages=[languages[t] for t in texts])
 
-        earlier = CodedTitles(settings.layout.cache / "codes", isco_index, model.model_id, settings.config.coder)
+        earlier = CodedTitles(settings.layout.cache / "codes", isco_index, model.model_id, coder_settings)
         coded, new = earlier.code(titles, code_new, settings.taxonomy)
         if llm is not None:
             context.log.info(f"LLM re-ranking of {int(coded['needs_review'].sum()):,} titles that need review")
@@ -93,7 +96,7 @@ def isco_codes(
         value=frame,
         metadata=table_metadata(
             frame, ["job_title", "isco_code", "isco_title", "isco_score", "needs_review"],
-            unique_titles=len(titles), newly_coded=new,
+            unique_titles=len(titles), newly_coded=new, multilingual_vote_titles=multilingual,
             review_share=round(float(frame["needs_review"].mean() or 0), 4),
             nec_share=round(float(frame["nec_flag"].mean() or 0), 4),
             top_codes=dg.MetadataValue.json(frame["isco_code"].value_counts().head(15).to_dict()),
