@@ -1,4 +1,4 @@
-"""Coding outside Dagster: build the index once, then code any list of texts (used by the commands)."""
+"""Coding outside Dagster: build the index once, then code any list of texts (the commands and isco_codes)."""
 
 from __future__ import annotations
 
