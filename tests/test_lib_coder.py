@@ -224,9 +224,12 @@ def test_a_second_opinion_joins_the_vote_of_the_rows_it_covers() -> None:
     for row, code in ((0, "8332"), (2, "2221")):
         before = dict(zip(plain.codes[row], plain.votes[row], strict=True)).get(code, 0.0)
         assert result.votes[row, 0] > before + 0.2  # and is sure of them, where the main model was not
-        best = dict(zip(plain.codes[row], plain.scores[row], strict=True))
-        assert result.scores[row, 0] == pytest.approx(best.get(code, 0.0))  # scores stay the main model's
+        # the group the other model found closest scores as the main model's best label did: a row's best score,
+        # which the review threshold reads, stays on the main model's scale
+        assert result.scores[row, 0] == pytest.approx(plain.scores[row].max())
+        assert result.scores[row].max() == pytest.approx(plain.scores[row].max())
     np.testing.assert_allclose(result.votes[1], plain.votes[1])  # a row it does not cover is left alone
+    np.testing.assert_allclose(result.scores[1], plain.scores[1])
 
 
 def test_a_second_opinion_must_come_from_the_same_labels() -> None:

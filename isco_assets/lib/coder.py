@@ -10,7 +10,8 @@ elsewhere classified' group in the top k. With a calibration file in the setting
 calibrated chance that the first code is right (``lib/calibration.py``); the vote shares stay in ``votes``.
 With ``head_weight`` set, the vote is blended with the probabilities of a head trained on all the index's labels
 (``lib/group_head.py``). A ``SecondOpinion`` blends in, for some texts, the vote of a coder over the same labels in
-another embedding model (a multilingual one for titles not in English); scores stay this coder's.
+another embedding model (a multilingual one for titles not in English); its label scores join this coder's on this
+coder's scale (``_aligned_best``).
 Votes also roll up the hierarchy: the minor, sub-major and major group with the most summed votes, and their
 share, so a post too unsure for a unit group can still be used at the level it is sure of.
 """
@@ -161,8 +162,10 @@ class IscoCoder:
             stop = min(start + BATCH, n)
             vote, best = self.vote(texts[start:stop], vectors[start:stop])
             if second is not None and (rows := np.flatnonzero(second.rows[start:stop])).size:
-                other, _ = second.coder.vote([texts[start + i] for i in rows], second.vectors[start:stop][rows])
+                other, other_best = second.coder.vote([texts[start + i] for i in rows],
+                                                      second.vectors[start:stop][rows])
                 vote[rows] = (1.0 - second.weight) * vote[rows] + second.weight * other
+                best[rows] = _aligned_best(best[rows], other_best)
             # votes rank the groups; the best label score orders the groups nobody voted for
             top = np.argsort(-(vote + 1e-3 * best), axis=1)[:, :k]
             codes[start:stop] = self.group_codes[top]
@@ -178,6 +181,14 @@ class IscoCoder:
         needs_review = (scores[:, 0] < self.settings.review_min_score) | (margin < self.settings.review_min_margin)
         confidence = self._calibration(votes[:, 0]) if self._calibration else votes[:, 0].copy()
         return CodeResult(codes, scores, votes, confidence, needs_review, nec, level_codes, level_shares)
+
+
+def _aligned_best(best: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Per group, the higher of this model's best label score and the other model's, shifted so that the two
+    models' best labels score alike in each row. A group the other model found close keeps a score on this
+    model's scale, while the row's best score, and with it the review threshold, stays this model's."""
+    shift = best.max(axis=1, keepdims=True) - other.max(axis=1, keepdims=True)
+    return np.maximum(best, np.where(other > 0, other + shift, 0.0)).astype(best.dtype)
 
 
 def _roll_up(group_codes: np.ndarray, digits: int) -> tuple[np.ndarray, np.ndarray]:
