@@ -51,6 +51,14 @@ def test_no_second_model_when_the_main_model_is_the_multilingual_one(tmp_path: P
     assert service.code(["cocinero"], languages=["es"]).codes[0, 0] == "5120"
 
 
+def test_a_multilingual_model_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None:
+    config = PlatformConfig(coder=CoderSettings(multilingual_model=str(tmp_path / "no-such-model")))
+    service = CodingService.build(config, DataLayout(tmp_path), model_path="minilm")
+    assert service.code(["cook"], languages=["en"]).codes[0, 0] == "5120"  # English never needs it
+    with pytest.raises(FileNotFoundError, match=r"no sentence-transformers model in .*no-such-model"):
+        service.code(["cocinero"], languages=["es"])
+
+
 def test_a_title_takes_the_language_most_of_its_posts_are_in() -> None:
     posts = pd.DataFrame({
         "title_code": ["chef", "chef", "chef", "kuli", "driver"],

@@ -42,6 +42,11 @@ def multilingual_on(settings: CoderSettings, main_model_id: str) -> bool:
     return bool(settings.multilingual_model) and make_embedder(settings.multilingual_model).model_id != main_model_id
 
 
+def multilingual_titles(settings: CoderSettings, main_model_id: str, languages: Sequence[str | None]) -> int:
+    """How many of the texts in these ``languages`` get the second model's vote."""
+    return int(outside(settings.main_languages, languages).sum()) if multilingual_on(settings, main_model_id) else 0
+
+
 @dataclass
 class SecondModel:
     """``coder.multilingual_model`` over the index's labels: its vote joins the main model's for titles whose
@@ -125,7 +130,7 @@ class CodingService:
     ) -> CodeResult:
         """Normalize like the pipeline does for coding, and code. ``languages``: each text's language, for the
         multilingual model; detected among the config's languages when not given and that model is set."""
-        if languages is None and self.config.coder.multilingual_model:
+        if languages is None and multilingual_on(self.config.coder, self.embedder.model_id):
             languages = [d.language for d in LanguageDetector(self.config.languages).detect(list(texts))]
         return self.code_normalized([coding_text(t) for t in texts], top_k, progress, languages)
 

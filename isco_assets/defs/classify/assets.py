@@ -6,7 +6,7 @@ import pandas as pd
 
 from isco_assets.defs.metadata import progress_logger, table_metadata, timed
 from isco_assets.lib.coder import CodeResult
-from isco_assets.lib.coding import CodedTitles, CodingService, multilingual_on, outside, title_languages
+from isco_assets.lib.coding import CodedTitles, CodingService, multilingual_titles, title_languages
 from isco_assets.lib.embedding import EmbeddingCache, stack_vectors
 from isco_assets.lib.feedback import apply_recodes, with_feedback_labels
 from isco_assets.lib.index_sources import build_index_labels, embed_index
@@ -72,8 +72,7 @@ def isco_codes(
         titles = clean_posts["title_code"].drop_duplicates().tolist()
         languages = dict(zip(titles, title_languages(clean_posts, titles), strict=True))
         coder_settings = settings.config.coder
-        multilingual = int(outside(coder_settings.main_languages, list(languages.values())).sum()
-                           if multilingual_on(coder_settings, model.model_id) else 0)
+        multilingual = multilingual_titles(coder_settings, model.model_id, list(languages.values()))
 
         def code_new(texts: list[str]) -> CodeResult:
             service = CodingService.over(isco_index.drop(columns="vector"), stack_vectors(isco_index["vector"]),
