@@ -109,7 +109,9 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="the whole report as JSON")
     parser.add_argument("--calibrate", type=Path, metavar="JSON",
                         help="fit a confidence calibration on this run (vote share -> chance the first code is "
-                        "right) and save it; name it in the config as coder.calibration")
+                        "right), one map for votes blended with the multilingual model's and one for the others, as "
+                        "far as the run has them; a kind the run lacks keeps its map from an existing JSON; name it "
+                        "in the config as coder.calibration")
     parser.add_argument("--rerank", action="store_true",
                         help="the LLM set by ISCO_LLM_* picks among the top-10 groups of posts that need review; "
                         "the report gives the retrieval's overall accuracy beside it")
@@ -171,15 +173,22 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
 
 
 def _calibrate(path: Path, gold: Sequence[Gold], result: CodeResult, fitted_on: str) -> dict:
-    """Fit the vote share -> first-code-right map on this run, save it, and say how calibrated it was before."""
-    from isco_assets.lib.calibration import Calibration, calibration_error
+    """Fit the vote share -> first-code-right map on this run, one per kind of vote it holds (votes blended with
+    the multilingual model's, and the others), save it, and say how calibrated it was before. The kinds this run
+    lacks keep their map from the file already at ``path``."""
+    from isco_assets.lib.calibration import Calibration, Calibrations, calibration_error
     from isco_assets.lib.evaluation import first_code_correct
 
-    correct = first_code_correct(gold, result)
-    calibration = Calibration.fit(result.votes[:, 0], correct, fitted_on)
-    calibration.save(path)
-    return {"file": str(path), "confidence_ece_before": calibration_error(result.confidence, correct),
-            "confidence_ece_after": calibration_error(calibration(result.votes[:, 0]), correct)}
+    correct, share = first_code_correct(gold, result), result.votes[:, 0]
+    fitted = {kind: Calibration.fit(share[rows], correct[rows], fitted_on)
+              for kind, rows in (("main", ~result.blended), ("blended", result.blended)) if rows.any()}
+    kept = Calibrations.load(path).maps if path.is_file() else {}
+    calibrations = Calibrations({**kept, **fitted})
+    calibrations.save(path)
+    return {"file": str(path), "fitted": {kind: m.rows for kind, m in fitted.items()},
+            "kept": sorted(set(kept) - set(fitted)),
+            "confidence_ece_before": calibration_error(result.confidence, correct),
+            "confidence_ece_after": calibration_error(calibrations(share, result.blended), correct)}
 
 
 def _print_report(report: dict) -> None:
@@ -195,8 +204,11 @@ def _print_report(report: dict) -> None:
     print("auto_coded_share / auto_top1_4digit: coverage and precision at the review threshold "
           f"{report.get('review_threshold', {})}")
     if calibrated := report.get("calibration"):
-        print(f"calibration saved to {calibrated['file']}: confidence ECE {calibrated['confidence_ece_before']:.3f} "
-              f"-> {calibrated['confidence_ece_after']:.3f} on this file (fitted here; judge it on another file)")
+        fitted = ", ".join(f"{kind} ({rows} rows)" for kind, rows in calibrated["fitted"].items())
+        kept = f"; kept from the file: {', '.join(calibrated['kept'])}" if calibrated["kept"] else ""
+        print(f"calibration saved to {calibrated['file']}, fitted for votes {fitted}{kept}: confidence ECE "
+              f"{calibrated['confidence_ece_before']:.3f} -> {calibrated['confidence_ece_after']:.3f} on this file "
+              "(fitted here; judge it on another file)")
     if rerank := report.get("rerank"):
         before = rerank["retrieval_overall"]
         print(f"LLM re-ranking of {rerank['candidates']} posts needing review: {rerank['changed']} changed, "

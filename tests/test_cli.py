@@ -62,6 +62,7 @@ def test_isco_eval_reports_and_skips_invalid_gold(data_dir, tmp_path):
     report = json.loads(done.stdout)
     assert report["calibration"]["file"] == str(calibration) and calibration.is_file()
     assert report["calibration"]["confidence_ece_after"] <= report["calibration"]["confidence_ece_before"]
+    assert report["calibration"]["fitted"] == {"main": 3} and report["calibration"]["kept"] == []
     assert 0 <= report["overall"]["confidence_ece"] <= 1
     assert report["skipped_invalid_gold"] == 2  # a cell with one valid code of several counts
     assert report["overall"]["n"] == 3
@@ -73,6 +74,21 @@ def test_isco_eval_reports_and_skips_invalid_gold(data_dir, tmp_path):
     assert report["review_threshold"] == {"min_score": 0.6, "min_margin": 0.1}
     text = run("isco-eval", str(labelled), "--source-col", "none", data_dir=data_dir)
     assert "top1_4digit" in text.stdout and "overall" in text.stdout and "source=" not in text.stdout
+
+
+def test_isco_eval_calibrates_blended_votes_apart_and_keeps_the_other_map(data_dir, tmp_path):
+    """Titles not in English get the multilingual vote, whose shares get their own map in the same file."""
+    english, spanish, calibration = tmp_path / "en.csv", tmp_path / "es.csv", tmp_path / "calibration.json"
+    english.write_text("job_title,isco_code,language\nRegistered nurse,2221,en\nSoftware developer,2512,en\n")
+    spanish.write_text("job_title,isco_code,language\ncocinero,5120,es\nenfermera,2221,es\ncamarero,5131,es\n")
+    for file, fitted, kept in ((english, {"main": 2}, []), (spanish, {"blended": 3}, ["main"])):
+        done = run("isco-eval", str(file), "--json", "--calibrate", str(calibration), data_dir=data_dir)
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout)["calibration"]
+        assert (report["fitted"], report["kept"]) == (fitted, kept)
+    maps = json.loads(calibration.read_text())
+    assert set(maps) == {"main", "blended"}
+    assert maps["main"]["fitted_on"].startswith("en.csv") and maps["blended"]["fitted_on"].startswith("es.csv")
 
 
 @pytest.mark.slow

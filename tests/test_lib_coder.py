@@ -228,6 +228,7 @@ def test_a_second_opinion_joins_the_vote_of_the_rows_it_covers() -> None:
         # which the review threshold reads, stays on the main model's scale
         assert result.scores[row, 0] == pytest.approx(plain.scores[row].max())
         assert result.scores[row].max() == pytest.approx(plain.scores[row].max())
+    assert result.blended.tolist() == [True, False, True] and not plain.blended.any()  # calibrated by their kind
     np.testing.assert_allclose(result.votes[1], plain.votes[1])  # a row it does not cover is left alone
     np.testing.assert_allclose(result.scores[1], plain.scores[1])
 

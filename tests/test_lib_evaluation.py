@@ -23,7 +23,7 @@ def _result(codes: list[list[str]], review: list[bool]) -> CodeResult:
     votes = np.full((n, k), 1.0 / k, dtype=np.float32)
     levels = np.array([[c[0][:3], c[0][:2], c[0][:1]] for c in codes], dtype=object)
     return CodeResult(np.array(codes, dtype=object), scores, votes, votes[:, 0].copy(), np.array(review),
-                      np.zeros(n, dtype=bool), levels, np.ones((n, 3), dtype=np.float32))
+                      np.zeros(n, dtype=bool), levels, np.ones((n, 3), dtype=np.float32), np.zeros(n, dtype=bool))
 
 
 CODES = [

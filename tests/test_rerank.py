@@ -48,6 +48,7 @@ def result(needs_review: list[bool]) -> CodeResult:
         votes=np.tile(np.linspace(0.3, 0.01, 10, dtype=np.float32), (n, 1)),
         confidence=np.full(n, 0.3, dtype=np.float32), needs_review=np.array(needs_review), nec_flag=np.zeros(n, bool),
         level_codes=np.array([["251", "25", "2"]] * n, dtype=object), level_shares=np.full((n, 3), 0.8, np.float32),
+        blended=np.zeros(n, bool),
     )
 
 

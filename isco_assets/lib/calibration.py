@@ -5,11 +5,17 @@ share of 0.4 are right 58% of the time). A monotone map fitted by isotonic regre
 leave-out run turns it into one; it is kept as a small JSON file of breakpoints, named in the config
 (``coder.calibration``), so the confidence a statistician reads means what it says and a review threshold
 on it is a precision target.
+
+Titles that get a second model's vote blended in (the multilingual vote for titles not in English) have vote
+shares of another spread, so a file holds a map per kind of vote (``KINDS``): ``main`` for the main model's vote
+alone, ``blended`` for the blended one. A kind without its own map uses the other's, so a file fitted on one kind
+still calibrates every post as a single map did.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -17,6 +23,7 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 
 BINS = 10
+KINDS = ("main", "blended")  # the main model's vote alone; blended with a second model's
 
 
 @dataclass(frozen=True)
@@ -40,19 +47,52 @@ class Calibration:
     def __call__(self, share: np.ndarray) -> np.ndarray:
         return np.interp(share, self.shares, self.probabilities).astype(np.float32)
 
+    @classmethod
+    def from_dict(cls, raw: Mapping, where: str) -> Calibration:
+        shares, probabilities = tuple(raw["shares"]), tuple(raw["probabilities"])
+        if not shares or len(shares) != len(probabilities) or list(shares) != sorted(shares):
+            raise ValueError(f"{where}: 'shares' must be increasing and as long as 'probabilities'")
+        return cls(shares, probabilities, str(raw.get("fitted_on", "")), int(raw.get("rows", 0)))
+
+
+@dataclass(frozen=True)
+class Calibrations:
+    """The calibration file: a map per kind of vote (``KINDS``), at least one."""
+
+    maps: Mapping[str, Calibration]
+
+    def __post_init__(self) -> None:
+        if not self.maps:
+            raise ValueError(f"a calibration needs a map for at least one kind of vote {list(KINDS)}")
+        if unknown := set(self.maps) - set(KINDS):
+            raise ValueError(f"unknown kinds of vote {sorted(unknown)}; kinds are {list(KINDS)}")
+
+    def __call__(self, share: np.ndarray, blended: np.ndarray) -> np.ndarray:
+        """Calibrated confidence of each share; ``blended`` (n,) bool says which rows' votes were blended."""
+        confidence = np.asarray(share, dtype=np.float32).copy()
+        for kind, rows in (("main", ~blended), ("blended", blended)):
+            if rows.any():
+                confidence[rows] = self.map_for(kind)(confidence[rows])
+        return confidence
+
+    def map_for(self, kind: str) -> Calibration:
+        """The kind's own map, else the other kind's."""
+        return self.maps.get(kind) or next(iter(self.maps.values()))
+
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(self), indent=1), encoding="utf-8")
+        raw = {kind: asdict(self.maps[kind]) for kind in KINDS if kind in self.maps}
+        path.write_text(json.dumps(raw, indent=1), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path) -> Calibration:
+    def load(cls, path: Path) -> Calibrations:
+        """A file of maps per kind, or of one map (the format before kinds), which then serves every post."""
         if not path.is_file():
             raise FileNotFoundError(f"calibration file not found: {path}")
         raw = json.loads(path.read_text(encoding="utf-8"))
-        shares, probabilities = tuple(raw["shares"]), tuple(raw["probabilities"])
-        if not shares or len(shares) != len(probabilities) or list(shares) != sorted(shares):
-            raise ValueError(f"{path}: 'shares' must be increasing and as long as 'probabilities'")
-        return cls(shares, probabilities, str(raw.get("fitted_on", "")), int(raw.get("rows", 0)))
+        if "shares" in raw:
+            return cls({"main": Calibration.from_dict(raw, str(path))})
+        return cls({kind: Calibration.from_dict(value, f"{path} [{kind}]") for kind, value in raw.items()})
 
 
 def calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = BINS) -> float:

@@ -7,7 +7,8 @@ groups and their share is the confidence; the best label score of a group is its
 similarity a person can read. A text needs review when its best score is low or the vote margin
 between the first two groups is small (as SOCcer does); the pilot's n.e.c. flag marks a 'not
 elsewhere classified' group in the top k. With a calibration file in the settings the confidence is the
-calibrated chance that the first code is right (``lib/calibration.py``); the vote shares stay in ``votes``.
+calibrated chance that the first code is right (``lib/calibration.py``, a map for votes blended with a second
+model's and one for the others); the vote shares stay in ``votes``.
 With ``head_weight`` set, the vote is blended with the probabilities of a head trained on all the index's labels
 (``lib/group_head.py``). A ``SecondOpinion`` blends in, for some texts, the vote of a coder over the same labels in
 another embedding model (a multilingual one for titles not in English); its label scores join this coder's on this
@@ -27,7 +28,7 @@ import pandas as pd
 import torch
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from isco_assets.lib.calibration import Calibration
+from isco_assets.lib.calibration import Calibrations
 from isco_assets.lib.config import CoderSettings
 from isco_assets.lib.group_head import head_key, trained_head
 from isco_assets.lib.taxonomy import IscoTaxonomy
@@ -50,6 +51,7 @@ class CodeResult:
     nec_flag: np.ndarray  # (n,) bool
     level_codes: np.ndarray  # (n, 3) str: minor, sub-major and major group with the most summed votes
     level_shares: np.ndarray  # (n, 3) float32: their vote shares
+    blended: np.ndarray  # (n,) bool: a second model's vote was blended in (``SecondOpinion``)
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class IscoCoder:
         self._nec_group = np.array([taxonomy.is_nec(c) for c in self.group_codes], dtype=bool)
         self._levels = [_roll_up(self.group_codes, digits) for digits in LEVELS]
         self.settings = settings or CoderSettings()
-        self._calibration = Calibration.load(Path(self.settings.calibration)) if self.settings.calibration else None
+        self._calibration = Calibrations.load(Path(self.settings.calibration)) if self.settings.calibration else None
         self._lexical = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True, dtype=np.float32)
         self._label_tfidf = self._lexical.fit_transform(self.labels["label_norm"]).tocsr()
         self._head = None
@@ -158,6 +160,7 @@ class IscoCoder:
         nec = np.zeros(n, dtype=bool)
         level_codes = np.empty((n, len(LEVELS)), dtype=object)
         level_shares = np.zeros((n, len(LEVELS)), dtype=np.float32)
+        blended = np.zeros(n, dtype=bool)
         for start in range(0, n, BATCH):
             stop = min(start + BATCH, n)
             vote, best = self.vote(texts[start:stop], vectors[start:stop])
@@ -166,6 +169,7 @@ class IscoCoder:
                                                       second.vectors[start:stop][rows])
                 vote[rows] = (1.0 - second.weight) * vote[rows] + second.weight * other
                 best[rows] = _aligned_best(best[rows], other_best)
+                blended[start + rows] = True
             # votes rank the groups; the best label score orders the groups nobody voted for
             top = np.argsort(-(vote + 1e-3 * best), axis=1)[:, :k]
             codes[start:stop] = self.group_codes[top]
@@ -179,8 +183,8 @@ class IscoCoder:
                 level_shares[start:stop, j] = np.take_along_axis(summed, best[:, None], axis=1)[:, 0]
         margin = votes[:, 0] - (votes[:, 1] if k > 1 else 0.0)
         needs_review = (scores[:, 0] < self.settings.review_min_score) | (margin < self.settings.review_min_margin)
-        confidence = self._calibration(votes[:, 0]) if self._calibration else votes[:, 0].copy()
-        return CodeResult(codes, scores, votes, confidence, needs_review, nec, level_codes, level_shares)
+        confidence = self._calibration(votes[:, 0], blended) if self._calibration else votes[:, 0].copy()
+        return CodeResult(codes, scores, votes, confidence, needs_review, nec, level_codes, level_shares, blended)
 
 
 def _aligned_best(best: np.ndarray, other: np.ndarray) -> np.ndarray:

@@ -164,11 +164,14 @@ RESULT_FORMAT = "2: with minor, sub-major and major groups"  # a new format of r
 
 class CodedTitles:
     """Titles coded earlier against the same index, model and coder settings, kept in
-    ``<root>/<signature>.parquet``: a new drop codes only its new titles. A changed index gets a new
-    signature, and the results of the old one are removed."""
+    ``<root>/<signature>.parquet``: a new drop codes only its new titles. A changed index, model, setting or
+    calibration file gets a new signature, and the results of the old one are removed."""
 
     def __init__(self, root: Path, labels: pd.DataFrame, model_id: str, settings: CoderSettings):
         digest = hashlib.sha1(f"{RESULT_FORMAT}\n{model_id}\n{settings!r}\n".encode())
+        # a calibration fitted again at the same path changes every confidence
+        if settings.calibration and Path(settings.calibration).is_file():
+            digest.update(Path(settings.calibration).read_bytes())
         for code, label in zip(labels["code"], labels["label_norm"], strict=True):
             digest.update(f"{code}\t{label}\n".encode())
         self.root = Path(root)
@@ -197,4 +200,5 @@ class CodedTitles:
 
 _EMPTY = CodeResult(codes=np.empty((0, 0), dtype=object), scores=np.empty((0, 0)), votes=np.empty((0, 0)),
                     confidence=np.empty(0), needs_review=np.empty(0, dtype=bool), nec_flag=np.empty(0, dtype=bool),
-                    level_codes=np.empty((0, 3), dtype=object), level_shares=np.empty((0, 3), dtype=np.float32))
+                    level_codes=np.empty((0, 3), dtype=object), level_shares=np.empty((0, 3), dtype=np.float32),
+                    blended=np.empty(0, dtype=bool))
