@@ -18,7 +18,11 @@ $ISCO_DATA_DIR/cache. Prints top-1/top-5 accuracy per language and path, the tim
 encoding speed.
 
     python bench/multilingual_accuracy.py [--reference ../shared/data/reference] [--groups 40] [--per-language 2000]
-        [--head-weight 0.2] [--protocol occupation|language]
+        [--head-weight 0.2] [--protocol occupation|language] [--query-languages es pt it en]
+        [--write-queries FILE.csv]
+
+``--write-queries`` writes the sample as a labelled file instead, for ``isco-eval --leave-out-col leave_out``
+(``bench/reference_calibration.json``'s map for blended votes was fitted on one).
 """
 
 from __future__ import annotations
@@ -69,9 +73,11 @@ def sampled_reference(reference: Path, groups: int, seed: int, folder: Path) -> 
     return folder
 
 
-def sample_queries(reference: Path, per_language: int, seed: int) -> pd.DataFrame:
+def sample_queries(
+    reference: Path, per_language: int, seed: int, languages: tuple[str, ...] = QUERY_LANGUAGES,
+) -> pd.DataFrame:
     """ESCO preferred and alternative labels, ``per_language`` of each language, with code and occupation URI."""
-    sources = [IndexSource("esco", reference / f"esco_occupations_{lang}.csv", lang) for lang in QUERY_LANGUAGES]
+    sources = [IndexSource("esco", reference / f"esco_occupations_{lang}.csv", lang) for lang in languages]
     labels = build_index_labels(load_taxonomy(), sources)
     labels = labels[labels["kind"].isin(["preferred", "alternative"])]
     parts = [group.sample(min(per_language, len(group)), random_state=seed)
@@ -104,7 +110,12 @@ def main() -> None:
                         help="the index of English labels only, of all four languages' labels, or both")
     parser.add_argument("--protocol", choices=("occupation", "language"), default="occupation",
                         help="leave out the query's occupation, or only its labels in the query's language")
+    parser.add_argument("--query-languages", nargs="+", default=list(QUERY_LANGUAGES))
+    parser.add_argument("--write-queries", type=Path, metavar="CSV",
+                        help="write the sampled queries as a file for isco-eval (job_title, isco_code, language, "
+                        "and leave_out: the protocol's key, for --leave-out-col) and stop")
     args = parser.parse_args()
+    args.query_languages = tuple(args.query_languages)
     with tempfile.TemporaryDirectory(prefix="multilingual-reference-") as folder:
         if args.groups:
             args.reference = sampled_reference(args.reference, args.groups, args.seed, Path(folder))
@@ -114,10 +125,15 @@ def main() -> None:
 
 def run(args: argparse.Namespace) -> None:
     layout = DataLayout.from_env()
-    queries = sample_queries(args.reference, args.per_language, args.seed)
+    queries = sample_queries(args.reference, args.per_language, args.seed, args.query_languages)
     texts, keys = queries["label"].tolist(), queries["concept"].tolist()
     if args.protocol == "language":
         keys = [language_key(concept, lang) for concept, lang in zip(keys, queries["language"], strict=True)]
+    if args.write_queries:
+        pd.DataFrame({"job_title": texts, "isco_code": queries["code"], "language": queries["language"],
+                      "leave_out": keys}).to_csv(args.write_queries, index=False)
+        print(f"{len(queries):,} queries written to {args.write_queries}")
+        return
     indexes = {"en labels": index_sources(args.reference, ("en",)),
                "en+es/pt/it labels": index_sources(args.reference, ("en", "es", "pt", "it"))}
     indexes = {name: sources for name, sources in indexes.items()
@@ -145,8 +161,8 @@ def run(args: argparse.Namespace) -> None:
             print(f"{path}: {seconds:.0f} s", flush=True)
 
     table = pd.DataFrame(rows).pivot(index="path", columns="language", values=["top1", "top5"])
-    table = table.reindex(columns=[(m, lang) for m in ("top1", "top5") for lang in QUERY_LANGUAGES])
-    romance = [lang for lang in QUERY_LANGUAGES if lang != "en"]
+    table = table.reindex(columns=[(m, lang) for m in ("top1", "top5") for lang in args.query_languages])
+    romance = [lang for lang in args.query_languages if lang != "en"]
     table[("top1", "es/pt/it")] = np.mean([table[("top1", lang)] for lang in romance], axis=0)
     print(f"\nleave-out accuracy at 4 digits (ESCO labels as queries; {args.protocol} left out)")
     print(table.to_string(float_format=lambda v: f"{v:.3f}"))
