@@ -79,7 +79,8 @@ def code_main(argv: Sequence[str] | None = None) -> int:
             levels = {level: {"code": result.level_codes[i, j], "share": round(float(result.level_shares[i, j]), 4)}
                       for j, level in enumerate(LEVELS.values())}
             print(json.dumps({"text": text, "codes": codes, "needs_review": review, "groups": levels,
-                              "confidence": round(float(result.confidence[i]), 4)}, ensure_ascii=False))
+                              "confidence": round(float(result.confidence[i]), 4),
+                              "multilingual_vote": bool(result.blended[i])}, ensure_ascii=False))
         else:
             print(f"{text}{'  [needs review]' if review else ''}")
             for rank, c in enumerate(codes, start=1):

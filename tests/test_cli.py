@@ -37,7 +37,9 @@ def test_isco_code_titles_in_other_languages(data_dir):
     for args in (["--language", "es", "cocinero", "cozinheiro"], ["cocinero", "cozinheiro"]):
         done = run("isco-code", "--json", *args, data_dir=data_dir)
         assert done.returncode == 0, done.stderr
-        assert [json.loads(line)["codes"][0]["code"] for line in done.stdout.splitlines()] == ["5120", "5120"]
+        lines = [json.loads(line) for line in done.stdout.splitlines()]
+        assert [x["codes"][0]["code"] for x in lines] == ["5120", "5120"]
+        assert all(x["multilingual_vote"] for x in lines)
 
 
 def test_isco_code_reads_stdin(data_dir):

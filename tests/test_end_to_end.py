@@ -70,6 +70,7 @@ def test_titles_not_in_english_get_the_multilingual_vote(run):
     codes = table(layout, "isco_codes").drop_duplicates("title_norm").set_index("title_norm")
     assert codes.loc["tukang masak", "isco_code"] == "5120"  # Malay: cook (MiniLM alone: 7113)
     assert codes.loc["fisioterapeuta", "isco_code"] == "2264"  # Portuguese: physiotherapist (MiniLM alone: 7514)
+    assert codes.loc["fisioterapeuta", "multilingual_vote"] and not codes.loc["registered nurse", "multilingual_vote"]
     event = instance.get_latest_materialization_event(dg.AssetKey("isco_codes"))
     metadata = event.asset_materialization.metadata
     assert 0 < metadata["multilingual_vote_titles"].value < metadata["unique_titles"].value

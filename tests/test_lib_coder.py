@@ -25,7 +25,8 @@ INDEX = [
     ("2512", "programmer"),
     ("2519", "software tester"),
 ]
-RESULT_COLUMNS = ["title_norm", "isco_code", "isco_title", "isco_score", "confidence", "needs_review", "nec_flag",
+RESULT_COLUMNS = ["title_norm", "isco_code", "isco_title", "isco_score", "confidence", "multilingual_vote",
+                  "needs_review", "nec_flag",
                   "top_codes", "top_scores", "top_votes", "minor_group", "minor_share", "sub_major_group",
                   "sub_major_share", "major_group", "major_share"]
 

@@ -212,6 +212,7 @@ def result_frame(texts: Sequence[str], result: CodeResult, taxonomy: IscoTaxonom
         "isco_title": [taxonomy.title(c) for c in top1],
         "isco_score": result.scores[:, 0] if len(texts) else np.array([], dtype=np.float32),
         "confidence": result.confidence,
+        "multilingual_vote": result.blended,
         "needs_review": result.needs_review,
         "nec_flag": result.nec_flag,
         "top_codes": [list(row) for row in result.codes],

@@ -159,7 +159,7 @@ def title_languages(posts: pd.DataFrame, titles: Sequence[str]) -> list[str]:
     return [str(common.get(t, "") or "") for t in titles]
 
 
-RESULT_FORMAT = "2: with minor, sub-major and major groups"  # a new format of result_frame codes titles again
+RESULT_FORMAT = "3: with the multilingual vote flag"  # a new format of result_frame codes titles again
 
 
 class CodedTitles:
