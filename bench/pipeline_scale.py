@@ -36,7 +36,7 @@ from stages import cluster_titles, code_posts, embed_titles, rank
 
 from isco_assets.lib.cluster_periods import post_periods
 from isco_assets.lib.cluster_tracking import RegistryState, record_drops
-from isco_assets.lib.coding import CodingService, multilingual_titles, title_languages
+from isco_assets.lib.coding import CodingService
 from isco_assets.lib.config import load_config
 from isco_assets.lib.demo import write_demo_drop
 from isco_assets.lib.drops import PartnerSpec, read_drop
@@ -124,8 +124,8 @@ def process(
         candidates, _ = rank(clustered, coded, taxonomy)
     with stages.stage("report"):
         render_report(candidates, clustered.assignments, report_figures(candidates, clustered.assignments))
-    coding_titles = coded["title_code"].drop_duplicates().tolist()
-    voted = multilingual_titles(service.config.coder, service.embedder.model_id, title_languages(coded, coding_titles))
+    coding_titles = coded.drop_duplicates("title_code")
+    voted = int(coding_titles["multilingual_vote"].sum())
     print(f"  {union.rows_in:,} rows, {union.rows_out:,} after dedup, {len(titles):,} unique normalized titles "
           f"({encoded:,} encoded now), {len(coding_titles):,} coding titles ({voted:,} with the multilingual vote), "
           f"{len(candidates):,} clusters "

@@ -177,12 +177,12 @@ def _calibrate(path: Path, gold: Sequence[Gold], result: CodeResult, fitted_on: 
     """Fit the vote share -> first-code-right map on this run, one per kind of vote it holds (votes blended with
     the multilingual model's, and the others), save it, and say how calibrated it was before. The kinds this run
     lacks keep their map from the file already at ``path``."""
-    from isco_assets.lib.calibration import Calibration, Calibrations, calibration_error
+    from isco_assets.lib.calibration import Calibration, Calibrations, calibration_error, rows_by_kind
     from isco_assets.lib.evaluation import first_code_correct
 
     correct, share = first_code_correct(gold, result), result.votes[:, 0]
     fitted = {kind: Calibration.fit(share[rows], correct[rows], fitted_on)
-              for kind, rows in (("main", ~result.blended), ("blended", result.blended)) if rows.any()}
+              for kind, rows in rows_by_kind(result.blended).items() if rows.any()}
     kept = Calibrations.load(path).maps if path.is_file() else {}
     calibrations = Calibrations({**kept, **fitted})
     calibrations.save(path)

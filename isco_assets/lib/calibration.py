@@ -26,6 +26,11 @@ BINS = 10
 KINDS = ("main", "blended")  # the main model's vote alone; blended with a second model's
 
 
+def rows_by_kind(blended: np.ndarray) -> dict[str, np.ndarray]:
+    """Each kind of vote's rows, from the (n,) bool of rows whose vote was blended."""
+    return {"main": ~blended, "blended": blended}
+
+
 @dataclass(frozen=True)
 class Calibration:
     """Piecewise-linear map from vote share to probability of a correct first code."""
@@ -70,7 +75,7 @@ class Calibrations:
     def __call__(self, share: np.ndarray, blended: np.ndarray) -> np.ndarray:
         """Calibrated confidence of each share; ``blended`` (n,) bool says which rows' votes were blended."""
         confidence = np.asarray(share, dtype=np.float32).copy()
-        for kind, rows in (("main", ~blended), ("blended", blended)):
+        for kind, rows in rows_by_kind(blended).items():
             if rows.any():
                 confidence[rows] = self.map_for(kind)(confidence[rows])
         return confidence

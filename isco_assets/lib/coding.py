@@ -42,11 +42,6 @@ def multilingual_on(settings: CoderSettings, main_model_id: str) -> bool:
     return bool(settings.multilingual_model) and make_embedder(settings.multilingual_model).model_id != main_model_id
 
 
-def multilingual_titles(settings: CoderSettings, main_model_id: str, languages: Sequence[str | None]) -> int:
-    """How many of the texts in these ``languages`` get the second model's vote."""
-    return int(outside(settings.main_languages, languages).sum()) if multilingual_on(settings, main_model_id) else 0
-
-
 @dataclass
 class SecondModel:
     """``coder.multilingual_model`` over the index's labels: its vote joins the main model's for titles whose

@@ -6,7 +6,7 @@ import pandas as pd
 
 from isco_assets.defs.metadata import progress_logger, table_metadata, timed
 from isco_assets.lib.coder import CodeResult
-from isco_assets.lib.coding import CodedTitles, CodingService, multilingual_titles, title_languages
+from isco_assets.lib.coding import CodedTitles, CodingService, title_languages
 from isco_assets.lib.embedding import EmbeddingCache, stack_vectors
 from isco_assets.lib.feedback import apply_recodes, with_feedback_labels
 from isco_assets.lib.index_sources import build_index_labels, embed_index
@@ -71,8 +71,6 @@ def isco_codes(
     with timed() as t:
         titles = clean_posts["title_code"].drop_duplicates().tolist()
         languages = dict(zip(titles, title_languages(clean_posts, titles), strict=True))
-        coder_settings = settings.config.coder
-        multilingual = multilingual_titles(coder_settings, model.model_id, list(languages.values()))
 
         def code_new(texts: list[str]) -> CodeResult:
             service = CodingService.over(isco_index.drop(columns="vector"), stack_vectors(isco_index["vector"]),
@@ -81,8 +79,9 @@ def isco_codes(
             return service.code_normalized(texts, progress=progress_logger(context, "encoding titles"),
                                            languages=[languages[t] for t in texts])
 
-        earlier = CodedTitles(settings.layout.cache / "codes", isco_index, model.model_id, coder_settings)
+        earlier = CodedTitles(settings.layout.cache / "codes", isco_index, model.model_id, settings.config.coder)
         coded, new = earlier.code(titles, code_new, settings.taxonomy)
+        multilingual = int(coded["multilingual_vote"].sum())
         if llm is not None:
             context.log.info(f"LLM re-ranking of {int(coded['needs_review'].sum()):,} titles that need review")
         coded, rerank_metadata = rerank_coded_titles(llm, coded)
