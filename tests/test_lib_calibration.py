@@ -61,6 +61,13 @@ def test_a_broken_file_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text('{"spanish": {"shares": [0.1], "probabilities": [0.2]}}')
     with pytest.raises(ValueError, match="unknown kinds of vote"):
         Calibrations.load(path)
+    path.write_text('{"main": [0.1, 0.2]}')
+    with pytest.raises(ValueError, match=r"\[main\]: a map needs 'shares' and 'probabilities'"):
+        Calibrations.load(path)
+    for text in ("shares: [0.1]", "[0.1, 0.2]"):
+        path.write_text(text)
+        with pytest.raises(ValueError, match="not a calibration file"):
+            Calibrations.load(path)
     path.write_text("{}")
     with pytest.raises(ValueError, match="at least one kind"):
         Calibrations.load(path)

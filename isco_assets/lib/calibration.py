@@ -54,6 +54,8 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, raw: Mapping, where: str) -> Calibration:
+        if not isinstance(raw, Mapping) or not {"shares", "probabilities"} <= set(raw):
+            raise ValueError(f"{where}: a map needs 'shares' and 'probabilities'")
         shares, probabilities = tuple(raw["shares"]), tuple(raw["probabilities"])
         if not shares or len(shares) != len(probabilities) or list(shares) != sorted(shares):
             raise ValueError(f"{where}: 'shares' must be increasing and as long as 'probabilities'")
@@ -94,7 +96,12 @@ class Calibrations:
         """A file of maps per kind, or of one map (the format before kinds), which then serves every post."""
         if not path.is_file():
             raise FileNotFoundError(f"calibration file not found: {path}")
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}: not a calibration file (not JSON: {error})") from error
+        if not isinstance(raw, dict):
+            raise ValueError(f"{path}: not a calibration file (a JSON object of maps per kind of vote expected)")
         if "shares" in raw:
             return cls({"main": Calibration.from_dict(raw, str(path))})
         return cls({kind: Calibration.from_dict(value, f"{path} [{kind}]") for kind, value in raw.items()})
