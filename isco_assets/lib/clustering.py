@@ -16,7 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from isco_assets.lib.embedding import best_device
+
 NOISE = -1
+PROJECT_CHUNK = 65_536  # rows moved to the device at a time
 ABSORB_SIMILARITY = 0.8
 TOKEN = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 
@@ -34,25 +37,30 @@ def auto_min_cluster_size(total_weight: float) -> int:
 
 
 def reduce_dimensions(vectors: np.ndarray, dimensions: int, sample_size: int, seed: int = 0) -> np.ndarray:
-    """PCA fit on a sample (on the GPU when there is one), applied to all rows."""
+    """PCA fit on a sample, applied to all rows, on the GPU when there is one.
+
+    The components are the sample covariance's top eigenvectors, computed exactly (a 384 x 384 problem) with each
+    one's largest entry made positive, so the projection is the same on either device up to rounding.
+    """
+    import torch
+
     n, dim = vectors.shape
     k = max(1, min(dimensions, dim, n - 1))
     rng = np.random.default_rng(seed)
     sample = vectors if n <= sample_size else vectors[rng.choice(n, sample_size, replace=False)]
-    mean = sample.mean(axis=0)
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            s = torch.from_numpy(sample - mean).cuda()
-            _, _, v = torch.pca_lowrank(s, q=k, center=False)
-            return (torch.from_numpy(vectors - mean).cuda() @ v).cpu().numpy().astype(np.float32)
-    except ImportError:  # pragma: no cover - torch is a dependency, but PCA must not need it
-        pass
-    from sklearn.decomposition import PCA
-
-    pca = PCA(n_components=k, svd_solver="randomized", random_state=seed).fit(sample)
-    return pca.transform(vectors).astype(np.float32)
+    device = best_device()
+    with torch.inference_mode():
+        mean = torch.from_numpy(np.ascontiguousarray(sample.mean(axis=0), dtype=np.float32)).to(device)
+        centred = torch.from_numpy(np.ascontiguousarray(sample, dtype=np.float32)).to(device) - mean
+        _, eigenvectors = torch.linalg.eigh((centred.T @ centred).double())  # ascending eigenvalues
+        components = eigenvectors[:, -k:].flip(1)
+        components *= torch.sign(components.gather(0, components.abs().argmax(0, keepdim=True)))
+        components = components.float()
+        return np.concatenate([
+            ((torch.from_numpy(np.ascontiguousarray(vectors[i:i + PROJECT_CHUNK], dtype=np.float32)).to(device)
+              - mean) @ components).cpu().numpy()
+            for i in range(0, n, PROJECT_CHUNK)
+        ])
 
 
 def cluster_vectors(

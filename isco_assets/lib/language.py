@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
 from isco_assets.lib.text_cache import TextCache
 
@@ -27,6 +26,8 @@ class LanguageDetector:
     def __init__(
         self, languages: Sequence[str] = DEFAULT_LANGUAGES, min_confidence: float = 0.5, cache_root: Path | None = None,
     ):
+        from lingua import IsoCode639_1, Language, LanguageDetectorBuilder  # its models load on first use only
+
         if len(languages) < 1:
             raise ValueError("at least one language is required")
         self.codes = [c.lower() for c in languages]
