@@ -49,6 +49,24 @@ def test_reduce_dimensions_shape() -> None:
     assert reduce_dimensions(vectors, 5, 50).shape == (len(vectors), 5)  # fit on a sample
 
 
+def test_reduce_dimensions_is_exact_pca_with_fixed_signs() -> None:
+    """The projection is the exact principal components (scikit-learn's full SVD agrees up to sign), each oriented
+    so its largest loading is positive: the same result on any device, run after run."""
+    from sklearn.decomposition import PCA
+
+    rng = np.random.default_rng(3)
+    vectors = _unit(rng.normal(size=(500, 40)) * (0.8 ** np.arange(40)))
+    reduced = reduce_dimensions(vectors, 5, 200_000)
+    expected = PCA(n_components=5, svd_solver="full").fit_transform(vectors)
+    signs = np.sign((reduced * expected).sum(axis=0))
+    np.testing.assert_allclose(reduced, expected * signs, atol=1e-4)
+    mean = vectors.mean(axis=0)
+    components = np.linalg.lstsq(reduced, vectors - mean, rcond=None)[0]  # rows: the components
+    largest = components[np.arange(5), np.abs(components).argmax(axis=1)]
+    assert (largest > 0).all()
+    np.testing.assert_array_equal(reduce_dimensions(vectors, 5, 200_000), reduced)
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_three_blobs_give_three_clusters(seed: int) -> None:
     vectors, _ = _data(seed)
