@@ -14,7 +14,7 @@ import pandas as pd
 from isco_assets.lib.cluster_periods import activity_table
 from isco_assets.lib.cluster_tracking import ClusterTables, RegistryState, cluster_tables
 from isco_assets.lib.clustering import cluster_vectors
-from isco_assets.lib.coding import CodedTitles, CodingService, title_languages
+from isco_assets.lib.coding import CodedTitles, CodingService, describe_ambiguous_posts, title_languages
 from isco_assets.lib.config import ClusterSettings
 from isco_assets.lib.novelty import rank_candidates
 from isco_assets.lib.taxonomy import IscoTaxonomy
@@ -30,13 +30,20 @@ def embed_titles(service: CodingService, title_norm: pd.Series) -> tuple[list[st
 
 def code_posts(service: CodingService, posts: pd.DataFrame, taxonomy: IscoTaxonomy, cache: Path) -> pd.DataFrame:
     """``posts`` with the coder's columns, coding each distinct ``title_code`` once and, as ``isco_codes`` does,
-    only titles not coded before against the same index (results kept under ``cache``)."""
+    only titles not coded before against the same index (results kept under ``cache``), then the posts whose title
+    alone needs review again with their description (readings kept under ``cache``/described)."""
     titles = posts["title_code"].drop_duplicates().tolist()
     languages = dict(zip(titles, title_languages(posts, titles), strict=True))
-    earlier = CodedTitles(cache, service.coder.labels, service.embedder.model_id, service.coder.settings)
-    coded, _ = earlier.code(titles, lambda new: service.code_normalized(new, languages=[languages[t] for t in new]),
-                            taxonomy)
-    return posts.merge(coded.rename(columns={"title_norm": "title_code"}), on="title_code", how="left")
+
+    def code(texts: list[str], readings: list[str] | None = None):
+        return service.code_normalized(texts, languages=[languages[t] for t in texts], contexts=readings)
+
+    settings = service.coder.settings
+    earlier = CodedTitles(cache, service.coder.labels, service.embedder.model_id, settings)
+    coded, _ = earlier.code(titles, code, taxonomy)
+    posts = posts.merge(coded.rename(columns={"title_norm": "title_code"}), on="title_code", how="left")
+    readings = CodedTitles(cache / "described", service.coder.labels, service.embedder.model_id, settings)
+    return describe_ambiguous_posts(posts, settings, readings, taxonomy, code)[0]
 
 
 def cluster_titles(

@@ -97,7 +97,9 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="isco-eval", description="Accuracy of the coder on a labelled CSV.")
     parser.add_argument("file", type=Path)
     parser.add_argument("--text-col", default="job_title")
-    parser.add_argument("--desc-col", default="job_desc", help="read but not yet used by the title coder")
+    parser.add_argument("--desc-col", default="job_desc",
+                        help="post descriptions, read for titles that alone need review (coder.description_weight); "
+                        "a column the file lacks: titles only")
     parser.add_argument("--gold-col", default="isco_code", help="unit group; several acceptable ones as 2512|2513")
     parser.add_argument("--lang-col", default="language")
     parser.add_argument("--source-col", default="source", help="per-source breakdown when the file has it")
@@ -132,6 +134,7 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
     frame, gold = frame[valid], gold[valid]
     languages = frame[args.lang_col].tolist() if args.lang_col in frame.columns else None
     sources = frame[args.source_col].tolist() if args.source_col in frame.columns else None
+    descriptions = frame[args.desc_col].tolist() if args.desc_col in frame.columns else None
     config, layout, texts = load_config(args.config), DataLayout.from_env(), frame[args.text_col].tolist()
     # a file the index learns from as coded posts is graded with each fold's own titles left out
     keys, own_titles = leave_out_plan(config, args.file, texts,
@@ -145,15 +148,15 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
             return services[-1]
 
         if keys is not None:
-            result = leave_out_code(config, texts, keys, args.folds, build, top_k, own_titles, languages)
+            result = leave_out_code(config, texts, keys, args.folds, build, top_k, own_titles, languages,
+                                    descriptions)
         else:
-            result = build(config).code(texts, top_k, _Bar("encoding texts"), languages)
+            result = build(config).code(texts, top_k, _Bar("encoding texts"), languages, descriptions)
         if args.calibrate:
             calibrated = _calibrate(args.calibrate, gold.tolist(), result,
                                     f"{args.file.name}, {services[0].embedder.model_id}, {len(texts)} rows")
         if args.rerank:
             retrieval = accuracy_report(gold.tolist(), top(result, 5), languages, sources, config.coder)["overall"]
-            descriptions = frame[args.desc_col].tolist() if args.desc_col in frame.columns else None
             result, reranked = rerank_from_env(texts, result, layout.cache, descriptions=descriptions)
         report = accuracy_report(gold.tolist(), result, languages, sources, config.coder)
         report.update(file=str(args.file), model=services[0].embedder.model_id, rows=len(frame) + skipped,
@@ -204,6 +207,8 @@ def _print_report(report: dict) -> None:
     print(report_table(report).to_string(float_format=lambda v: f"{v:.3f}"))
     print("auto_coded_share / auto_top1_4digit: coverage and precision at the review threshold "
           f"{report.get('review_threshold', {})}")
+    if described := report.get("description_vote_rows"):
+        print(f"{described} rows whose title alone needed review were read with their description")
     if calibrated := report.get("calibration"):
         fitted = ", ".join(f"{kind} ({rows} rows)" for kind, rows in calibrated["fitted"].items())
         kept = f"; kept from the file: {', '.join(calibrated['kept'])}" if calibrated["kept"] else ""

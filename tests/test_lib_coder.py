@@ -26,6 +26,7 @@ INDEX = [
     ("2519", "software tester"),
 ]
 RESULT_COLUMNS = ["title_norm", "isco_code", "isco_title", "isco_score", "confidence", "multilingual_vote",
+                  "description_vote",
                   "needs_review", "nec_flag",
                   "top_codes", "top_scores", "top_votes", "minor_group", "minor_share", "sub_major_group",
                   "sub_major_share", "major_group", "major_share"]

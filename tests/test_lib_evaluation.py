@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from isco_assets.lib.coder import CodeResult
+from isco_assets.lib.coder import CodeResult, merge_results
 from isco_assets.lib.coding import CodingService
 from isco_assets.lib.config import CoderSettings, IndexSource, PlatformConfig
 from isco_assets.lib.evaluation import METRIC_COLUMNS, accuracy_report, gold_codes, report_table
 from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.leaveout import assign_folds, leave_out_code, merge_results
+from isco_assets.lib.leaveout import assign_folds, leave_out_code
 from isco_assets.lib.taxonomy import load_taxonomy
 
 
@@ -23,7 +23,8 @@ def _result(codes: list[list[str]], review: list[bool]) -> CodeResult:
     votes = np.full((n, k), 1.0 / k, dtype=np.float32)
     levels = np.array([[c[0][:3], c[0][:2], c[0][:1]] for c in codes], dtype=object)
     return CodeResult(np.array(codes, dtype=object), scores, votes, votes[:, 0].copy(), np.array(review),
-                      np.zeros(n, dtype=bool), levels, np.ones((n, 3), dtype=np.float32), np.zeros(n, dtype=bool))
+                      np.zeros(n, dtype=bool), levels, np.ones((n, 3), dtype=np.float32), np.zeros(n, dtype=bool),
+                      np.zeros(n, dtype=bool))
 
 
 CODES = [

@@ -48,7 +48,7 @@ def result(needs_review: list[bool]) -> CodeResult:
         votes=np.tile(np.linspace(0.3, 0.01, 10, dtype=np.float32), (n, 1)),
         confidence=np.full(n, 0.3, dtype=np.float32), needs_review=np.array(needs_review), nec_flag=np.zeros(n, bool),
         level_codes=np.array([["251", "25", "2"]] * n, dtype=object), level_shares=np.full((n, 3), 0.8, np.float32),
-        blended=np.zeros(n, bool),
+        blended=np.zeros(n, bool), described=np.zeros(n, bool),
     )
 
 
@@ -163,7 +163,8 @@ def test_isco_codes_asset_reranks_with_the_llm_the_environment_asks_for(server, 
     @dg.asset(name="clean_posts")
     def upstream_posts() -> pd.DataFrame:
         return pd.DataFrame({"post_id": [f"p{i}" for i in range(len(titles))], "drop_id": "d1", "job_title": titles,
-                             "title_norm": titles, "title_code": titles, "language": "en", "company": ""})
+                             "title_norm": titles, "title_code": titles, "language": "en", "company": "",
+                             "desc_en": "", "desc_language": "en"})
 
     @dg.asset(name="expert_decisions")
     def upstream_decisions() -> pd.DataFrame:

@@ -12,13 +12,15 @@ model's and one for the others); the vote shares stay in ``votes``.
 With ``head_weight`` set, the vote is blended with the probabilities of a head trained on all the index's labels
 (``lib/group_head.py``). A ``SecondOpinion`` blends in, for some texts, the vote of a coder over the same labels in
 another embedding model (a multilingual one for titles not in English); its label scores join this coder's on this
-coder's scale (``_aligned_best``).
+coder's scale (``_aligned_best``). A ``ContextVote`` blends in, for some texts, this coder's vote for another reading
+of them (a title read with the start of its post's description, for titles that alone need review).
 Votes also roll up the hierarchy: the minor, sub-major and major group with the most summed votes, and their
 share, so a post too unsure for a unit group can still be used at the level it is sure of.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +54,7 @@ class CodeResult:
     level_codes: np.ndarray  # (n, 3) str: minor, sub-major and major group with the most summed votes
     level_shares: np.ndarray  # (n, 3) float32: their vote shares
     blended: np.ndarray  # (n,) bool: a second model's vote was blended in (``SecondOpinion``)
+    described: np.ndarray  # (n,) bool: the vote for the text read with its description was blended in (``ContextVote``)
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,35 @@ class SecondOpinion:
     vectors: np.ndarray  # (n, d) in the other model; rows outside ``rows`` are ignored
     rows: np.ndarray  # (n,) bool
     weight: float
+
+    def subset(self, rows: np.ndarray) -> SecondOpinion:
+        """The same opinion for the texts at ``rows`` (integer positions), in that order."""
+        return SecondOpinion(self.coder, self.vectors[rows], self.rows[rows], self.weight)
+
+
+@dataclass(frozen=True)
+class ContextVote:
+    """This coder's vote for another reading of each text in ``rows`` (``texts``, encoded as ``vectors`` by the same
+    model), blended in at ``weight``. Its label scores join the text's on the text's scale (``_aligned_best``), so each
+    row's best score stays the text's own; the vote shares, and so the margin and the confidence, take the blend."""
+
+    texts: Sequence[str]  # (n,) the other reading; ignored outside rows
+    vectors: np.ndarray  # (n, d)
+    rows: np.ndarray  # (n,) bool
+    weight: float
+
+
+def merge_results(parts: Sequence[tuple[np.ndarray, CodeResult]], n: int) -> CodeResult:
+    """One result for ``n`` texts from results for subsets of rows (rows, result); a later part wins where the
+    subsets overlap."""
+    fields = {}
+    for field in dataclasses.fields(CodeResult):
+        first = getattr(parts[0][1], field.name)
+        merged = np.empty((n, *first.shape[1:]), dtype=first.dtype)
+        for rows, result in parts:
+            merged[rows] = getattr(result, field.name)
+        fields[field.name] = merged
+    return CodeResult(**fields)
 
 
 def _search_matrix(vectors: np.ndarray) -> torch.Tensor:
@@ -149,6 +181,7 @@ class IscoCoder:
 
     def code(
         self, texts: Sequence[str], vectors: np.ndarray, top_k: int | None = None, second: SecondOpinion | None = None,
+        context: ContextVote | None = None,
     ) -> CodeResult:
         if second is not None and not np.array_equal(second.coder.group_codes, self.group_codes):
             raise ValueError("a second opinion must come from a coder over the same labels")
@@ -161,6 +194,7 @@ class IscoCoder:
         level_codes = np.empty((n, len(LEVELS)), dtype=object)
         level_shares = np.zeros((n, len(LEVELS)), dtype=np.float32)
         blended = np.zeros(n, dtype=bool)
+        described = np.zeros(n, dtype=bool)
         for start in range(0, n, BATCH):
             stop = min(start + BATCH, n)
             vote, best = self.vote(texts[start:stop], vectors[start:stop])
@@ -170,6 +204,12 @@ class IscoCoder:
                 vote[rows] = (1.0 - second.weight) * vote[rows] + second.weight * other
                 best[rows] = _aligned_best(best[rows], other_best)
                 blended[start + rows] = True
+            if context is not None and (rows := np.flatnonzero(context.rows[start:stop])).size:
+                other, other_best = self.vote([context.texts[start + i] for i in rows],
+                                              context.vectors[start:stop][rows])
+                vote[rows] = (1.0 - context.weight) * vote[rows] + context.weight * other
+                best[rows] = _aligned_best(best[rows], other_best)
+                described[start + rows] = True
             # votes rank the groups; the best label score orders the groups nobody voted for
             top = np.argsort(-(vote + 1e-3 * best), axis=1)[:, :k]
             codes[start:stop] = self.group_codes[top]
@@ -184,7 +224,8 @@ class IscoCoder:
         margin = votes[:, 0] - (votes[:, 1] if k > 1 else 0.0)
         needs_review = (scores[:, 0] < self.settings.review_min_score) | (margin < self.settings.review_min_margin)
         confidence = self._calibration(votes[:, 0], blended) if self._calibration else votes[:, 0].copy()
-        return CodeResult(codes, scores, votes, confidence, needs_review, nec, level_codes, level_shares, blended)
+        return CodeResult(codes, scores, votes, confidence, needs_review, nec, level_codes, level_shares, blended,
+                          described)
 
 
 def _aligned_best(best: np.ndarray, other: np.ndarray) -> np.ndarray:
@@ -213,6 +254,7 @@ def result_frame(texts: Sequence[str], result: CodeResult, taxonomy: IscoTaxonom
         "isco_score": result.scores[:, 0] if len(texts) else np.array([], dtype=np.float32),
         "confidence": result.confidence,
         "multilingual_vote": result.blended,
+        "description_vote": result.described,
         "needs_review": result.needs_review,
         "nec_flag": result.nec_flag,
         "top_codes": [list(row) for row in result.codes],

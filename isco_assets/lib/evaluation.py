@@ -46,6 +46,7 @@ def accuracy_report(
         if values is not None:
             groups = np.asarray([str(v) for v in values], dtype=object)
             report[key] = {g: _metrics(hits, review, confidence, groups == g) for g in sorted(set(groups))}
+    report["description_vote_rows"] = int(np.asarray(result.described, dtype=bool).sum())
     if settings is not None:
         report["review_threshold"] = {"min_score": settings.review_min_score, "min_margin": settings.review_min_margin}
     return report

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from isco_assets.lib.coder import CodeResult
+from isco_assets.lib.coder import CodeResult, merge_results
 from isco_assets.lib.coding import CodingService
 from isco_assets.lib.config import IndexSource, PlatformConfig
 from isco_assets.lib.index_sources import title_key
@@ -57,11 +57,11 @@ def own_title_keys(texts: Sequence[str]) -> list[str]:
 def leave_out_code(
     config: PlatformConfig, texts: Sequence[str], keys: Sequence[str], folds: int,
     build: Callable[[PlatformConfig], CodingService], top_k: int = 5, own_titles: bool = False,
-    languages: Sequence[str] | None = None,
+    languages: Sequence[str] | None = None, descriptions: Sequence[str] | None = None,
 ) -> CodeResult:
     """Codes of all ``texts`` in input order, each coded by the service built without its fold's keys and,
-    with ``own_titles``, without the fold's titles among the coded posts. ``languages``: each text's language
-    (``CodingService.code``)."""
+    with ``own_titles``, without the fold's titles among the coded posts. ``languages`` and ``descriptions``: each
+    text's language and post description (``CodingService.code``)."""
     if not texts:
         raise ValueError("no texts to code")
     fold_of = assign_folds(keys, folds)
@@ -74,17 +74,7 @@ def leave_out_code(
         left_out = frozenset(str(keys[i]) for i in rows if keys[i]) | frozenset(titles[i] for i in rows if titles)
         service = build(dataclasses.replace(config, index_exclude=config.index_exclude | left_out))
         fold_languages = [languages[i] for i in rows] if languages is not None else None
-        parts.append((rows, service.code([texts[i] for i in rows], top_k, languages=fold_languages)))
+        fold_descriptions = [descriptions[i] for i in rows] if descriptions is not None else None
+        parts.append((rows, service.code([texts[i] for i in rows], top_k, languages=fold_languages,
+                                         descriptions=fold_descriptions)))
     return merge_results(parts, len(texts))
-
-
-def merge_results(parts: Sequence[tuple[np.ndarray, CodeResult]], n: int) -> CodeResult:
-    """One result for ``n`` texts from results of disjoint row subsets (rows, result)."""
-    fields = {}
-    for field in dataclasses.fields(CodeResult):
-        first = getattr(parts[0][1], field.name)
-        merged = np.empty((n, *first.shape[1:]), dtype=first.dtype)
-        for rows, result in parts:
-            merged[rows] = getattr(result, field.name)
-        fields[field.name] = merged
-    return CodeResult(**fields)

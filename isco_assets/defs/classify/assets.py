@@ -6,7 +6,7 @@ import pandas as pd
 
 from isco_assets.defs.metadata import progress_logger, table_metadata, timed
 from isco_assets.lib.coder import CodeResult
-from isco_assets.lib.coding import CodedTitles, CodingService, title_languages
+from isco_assets.lib.coding import CodedTitles, CodingService, describe_ambiguous_posts, title_languages
 from isco_assets.lib.embedding import EmbeddingCache, stack_vectors
 from isco_assets.lib.feedback import apply_recodes, with_feedback_labels
 from isco_assets.lib.index_sources import build_index_labels, embed_index
@@ -59,7 +59,9 @@ def isco_index(
     "Coded from "
     "every segment of the title (title_code); titles coded earlier against the same index, model and settings "
     "are not coded again. With coder.multilingual_model set, titles outside coder.main_languages also get that "
-    "model's vote. With an LLM re-ranker configured (ISCO_LLM_RERANK), the model picks among the top 5 of "
+    "model's vote. A post whose title alone needs review, with a description in coder.main_languages (or "
+    "translated), also gets the vote for its title read with the description's first words (column "
+    "description_vote). With an LLM re-ranker configured (ISCO_LLM_RERANK), the model picks among the top 5 of "
     "each title that needs review (column reranked); its answers are cached, so a title is never paid twice.",
 )
 def isco_codes(
@@ -71,13 +73,19 @@ def isco_codes(
     with timed() as t:
         titles = clean_posts["title_code"].drop_duplicates().tolist()
         languages = dict(zip(titles, title_languages(clean_posts, titles), strict=True))
+        services: list[CodingService] = []
 
-        def code_new(texts: list[str]) -> CodeResult:
-            service = CodingService.over(isco_index.drop(columns="vector"), stack_vectors(isco_index["vector"]),
-                                         model, settings.config, settings.layout, settings.taxonomy,
-                                         progress_logger(context, "encoding index labels (multilingual model)"))
-            return service.code_normalized(texts, progress=progress_logger(context, "encoding titles"),
-                                           languages=[languages[t] for t in texts])
+        def service() -> CodingService:  # built only when something new must be coded
+            if not services:
+                services.append(CodingService.over(
+                    isco_index.drop(columns="vector"), stack_vectors(isco_index["vector"]), model, settings.config,
+                    settings.layout, settings.taxonomy,
+                    progress_logger(context, "encoding index labels (multilingual model)")))
+            return services[0]
+
+        def code_new(texts: list[str], readings: list[str] | None = None) -> CodeResult:
+            return service().code_normalized(texts, progress=progress_logger(context, "encoding titles"),
+                                             languages=[languages[t] for t in texts], contexts=readings)
 
         earlier = CodedTitles(settings.layout.cache / "codes", isco_index, model.model_id, settings.config.coder)
         coded, new = earlier.code(titles, code_new, settings.taxonomy)
@@ -86,15 +94,20 @@ def isco_codes(
             context.log.info(f"LLM re-ranking of {int(coded['needs_review'].sum()):,} titles that need review")
         coded, rerank_metadata = rerank_coded_titles(llm, coded)
         coded = coded.rename(columns={"title_norm": "title_code"})
-        frame = clean_posts[["post_id", "drop_id", "job_title", "title_norm", "title_code", "language",
-                             "company"]].merge(coded, on="title_code", how="left")
-        frame = apply_recodes(frame, expert_decisions, settings.taxonomy)
+        frame = clean_posts[["post_id", "drop_id", "job_title", "title_norm", "title_code", "language", "company",
+                             "desc_en", "desc_language"]].merge(coded, on="title_code", how="left")
+        readings = CodedTitles(settings.layout.cache / "codes_described", isco_index, model.model_id,
+                               settings.config.coder)
+        frame, new_readings = describe_ambiguous_posts(frame, settings.config.coder, readings, settings.taxonomy,
+                                                       code_new)
+        frame = apply_recodes(frame.drop(columns=["desc_en", "desc_language"]), expert_decisions, settings.taxonomy)
     context.log.info(f"{len(titles):,} unique titles for {len(frame):,} posts; {new:,} coded now, the rest earlier")
     return dg.MaterializeResult(
         value=frame,
         metadata=table_metadata(
             frame, ["job_title", "isco_code", "isco_title", "isco_score", "needs_review"],
             unique_titles=len(titles), newly_coded=new, multilingual_vote_titles=multilingual,
+            description_vote_posts=int(frame["description_vote"].sum()), newly_coded_readings=new_readings,
             review_share=round(float(frame["needs_review"].mean() or 0), 4),
             nec_share=round(float(frame["nec_flag"].mean() or 0), 4),
             top_codes=dg.MetadataValue.json(frame["isco_code"].value_counts().head(15).to_dict()),
