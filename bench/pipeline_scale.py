@@ -110,11 +110,11 @@ def process(
         posts, _ = clean_posts(posts.assign(title_en=posts["job_title"], desc_en=posts["job_desc"],
                                             title_language=posts["language"], desc_language=posts["language"]),
                                layout.cache / "cleaning")
-        posts = posts.drop(columns=["job_desc", "desc_en", "desc_clean"])  # what discovery no longer needs
+        posts = posts.drop(columns=["job_desc", "desc_clean"])  # what discovery no longer needs
     with stages.stage("embed"):
         titles, weights, vectors, encoded = embed_titles(service, posts["title_norm"])
     with stages.stage("code"):
-        coded = code_posts(service, posts, taxonomy, layout.cache / "codes")
+        coded = code_posts(service, posts, taxonomy, layout.cache / "codes").drop(columns="desc_en")
     with stages.stage("cluster"):
         clustered = cluster_titles(titles, weights, vectors, load_config().clustering, state, run_id, at)
     with stages.stage("rank"):
@@ -126,8 +126,10 @@ def process(
         render_report(candidates, clustered.assignments, report_figures(candidates, clustered.assignments))
     coding_titles = coded.drop_duplicates("title_code")
     voted = int(coding_titles["multilingual_vote"].sum())
+    described = int(coded["description_vote"].sum())
     print(f"  {union.rows_in:,} rows, {union.rows_out:,} after dedup, {len(titles):,} unique normalized titles "
           f"({encoded:,} encoded now), {len(coding_titles):,} coding titles ({voted:,} with the multilingual vote), "
+          f"{described:,} posts read with their description, "
           f"{len(candidates):,} clusters "
           f"({clustered.tracked.matched} kept their id, {clustered.tracked.new} new), "
           f"{int((clustered.tracked.labels == -1).sum()):,} noise titles")
