@@ -64,13 +64,16 @@ def code_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--language", default="",
                         help="the texts' language (en, es, ...); default: detected per text, which matters only "
                         "when coder.multilingual_model is set")
+    parser.add_argument("--description", default="",
+                        help="the post's description, read when a title alone needs review (coder.description_weight)")
     _config_arg(parser)
     args = parser.parse_args(argv)
     texts = [line.rstrip("\n") for line in sys.stdin] if args.texts == ["-"] else list(args.texts)
     service = _service(args.config)
     taxonomy = load_taxonomy()
     result = service.code(texts, args.top, _Bar("encoding texts") if len(texts) > 1000 else None,
-                          [args.language.strip().lower()] * len(texts) if args.language else None)
+                          [args.language.strip().lower()] * len(texts) if args.language else None,
+                          [args.description] * len(texts) if args.description else None)
     for i, text in enumerate(texts):
         codes = [{"code": c, "title": taxonomy.title(c), "score": round(float(s), 4)}
                  for c, s in zip(result.codes[i], result.scores[i], strict=True)]
@@ -80,9 +83,11 @@ def code_main(argv: Sequence[str] | None = None) -> int:
                       for j, level in enumerate(LEVELS.values())}
             print(json.dumps({"text": text, "codes": codes, "needs_review": review, "groups": levels,
                               "confidence": round(float(result.confidence[i]), 4),
-                              "multilingual_vote": bool(result.blended[i])}, ensure_ascii=False))
+                              "multilingual_vote": bool(result.blended[i]),
+                              "description_vote": bool(result.described[i])}, ensure_ascii=False))
         else:
-            print(f"{text}{'  [needs review]' if review else ''}")
+            read = "  [read with the description]" if result.described[i] else ""
+            print(f"{text}{'  [needs review]' if review else ''}{read}")
             for rank, c in enumerate(codes, start=1):
                 print(f"  {rank}. {c['code']}  {c['score']:.3f}  {c['title']}")
     return 0

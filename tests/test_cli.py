@@ -42,6 +42,16 @@ def test_isco_code_titles_in_other_languages(data_dir):
         assert all(x["multilingual_vote"] for x in lines)
 
 
+def test_isco_code_reads_the_description_when_the_title_alone_is_ambiguous(data_dir):
+    description = "Operate the forklift truck in our warehouse, loading and unloading pallets."
+    done = run("isco-code", "--json", "--language", "en", "--description", description, "operative", "registered nurse",
+               data_dir=data_dir)
+    assert done.returncode == 0, done.stderr
+    ambiguous, clear = (json.loads(line) for line in done.stdout.splitlines())
+    assert ambiguous["description_vote"] and ambiguous["codes"][0]["code"] == "8344"
+    assert not clear["description_vote"] and clear["codes"][0]["code"] == "2221"
+
+
 def test_isco_code_reads_stdin(data_dir):
     texts = ["cook", "truck driver", "accountant"] * 400  # encoded in batches, one line out per line in
     done = run("isco-code", "--json", "--top", "3", "-", data_dir=data_dir, stdin="\n".join(texts) + "\n")
