@@ -201,14 +201,12 @@ class IscoCoder:
             if second is not None and (rows := np.flatnonzero(second.rows[start:stop])).size:
                 other, other_best = second.coder.vote([texts[start + i] for i in rows],
                                                       second.vectors[start:stop][rows])
-                vote[rows] = (1.0 - second.weight) * vote[rows] + second.weight * other
-                best[rows] = _aligned_best(best[rows], other_best)
+                _blend(vote, best, rows, other, other_best, second.weight)
                 blended[start + rows] = True
             if context is not None and (rows := np.flatnonzero(context.rows[start:stop])).size:
                 other, other_best = self.vote([context.texts[start + i] for i in rows],
                                               context.vectors[start:stop][rows])
-                vote[rows] = (1.0 - context.weight) * vote[rows] + context.weight * other
-                best[rows] = _aligned_best(best[rows], other_best)
+                _blend(vote, best, rows, other, other_best, context.weight)
                 described[start + rows] = True
             # votes rank the groups; the best label score orders the groups nobody voted for
             top = np.argsort(-(vote + 1e-3 * best), axis=1)[:, :k]
@@ -226,6 +224,14 @@ class IscoCoder:
         confidence = self._calibration(votes[:, 0], blended) if self._calibration else votes[:, 0].copy()
         return CodeResult(codes, scores, votes, confidence, needs_review, nec, level_codes, level_shares, blended,
                           described)
+
+
+def _blend(
+    vote: np.ndarray, best: np.ndarray, rows: np.ndarray, other: np.ndarray, other_best: np.ndarray, weight: float,
+) -> None:
+    """Blend another vote into ``vote`` at ``rows`` (in place), its label scores joining ``best`` on its scale."""
+    vote[rows] = (1.0 - weight) * vote[rows] + weight * other
+    best[rows] = _aligned_best(best[rows], other_best)
 
 
 def _aligned_best(best: np.ndarray, other: np.ndarray) -> np.ndarray:

@@ -46,13 +46,13 @@ def description_contexts(
     when the description's language is outside ``main_languages`` (MiniLM reads other languages poorly, and the
     multilingual model is too slow for a text per post). ``languages``: each description's language ("" or None:
     unknown, taken as readable)."""
-    main = {lang.lower() for lang in settings.main_languages}
+    if settings.description_weight == 0:
+        return [""] * len(titles)
+    unread = outside(settings.main_languages, languages if languages is not None else [""] * len(titles))
     out = []
-    for i, (title, description) in enumerate(zip(titles, descriptions, strict=True)):
-        language = str((languages[i] if languages is not None else "") or "").strip().lower()
+    for title, description, skip in zip(titles, descriptions, unread, strict=True):
         words = " ".join(strip_html(description or "").split()[: settings.description_words])
-        readable = settings.description_weight > 0 and (not language or language in main)
-        out.append(f"{title}. {words}" if readable and words else "")
+        out.append(f"{title}. {words}" if words and not skip else "")
     return out
 
 
@@ -240,7 +240,6 @@ def describe_ambiguous_posts(
     reads, coded again with the description (``description_contexts``); and how many of their readings were new.
     ``code(titles, readings)`` codes new readings; ``earlier`` keeps them, so a reading is coded once."""
     posts = posts.reset_index(drop=True)
-    posts["description_vote"] = False
     readings = pd.Series(description_contexts(posts["title_code"].tolist(), posts["desc_en"].tolist(),
                                               posts["desc_language"].tolist(), settings), index=posts.index)
     reranked = posts["reranked"].fillna(False).astype(bool) if "reranked" in posts else False
