@@ -106,7 +106,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     config = load_config(args.config)
-    added = tuple(s for file in args.add for s in load_config(file).index_sources)
+    added = tuple(s for file in args.add for s in load_config(file).index_sources if not s.bundled)
     config = dataclasses.replace(config, index_sources=config.index_sources + added)
     onet = [s for s in load_config(args.onet_config).index_sources if s.kind == "onet"] if args.onet_config else []
     layout = DataLayout.from_env()

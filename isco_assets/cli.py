@@ -1,4 +1,4 @@
-"""Command-line entry points: isco-code, isco-eval, isco-run and isco-demo."""
+"""Command-line entry points: isco-code, isco-eval, isco-index, isco-run, isco-demo and isco-finetune."""
 
 from __future__ import annotations
 
@@ -57,9 +57,12 @@ def _service(config_path: str, model_path: str = ""):
 def code_main(argv: Sequence[str] | None = None) -> int:
     from isco_assets.lib.coder import LEVELS
 
-    parser = argparse.ArgumentParser(prog="isco-code", description="Top-K ISCO-08 codes for job titles.")
+    parser = argparse.ArgumentParser(
+        prog="isco-code", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="Top-K ISCO-08 codes for job titles, in rank order: each code's vote share (what ranks them) "
+        "and its best label similarity (what the review threshold reads).")
     parser.add_argument("texts", nargs="+", help="texts to code; a lone '-' reads one text per line from stdin")
-    parser.add_argument("--top", type=int, default=5)
+    parser.add_argument("--top", type=int, default=5, help="codes per text")
     parser.add_argument("--json", action="store_true", help="one JSON object per input line")
     parser.add_argument("--language", default="",
                         help="the texts' language (en, es, ...); default: detected per text, which matters only "
@@ -75,8 +78,8 @@ def code_main(argv: Sequence[str] | None = None) -> int:
                           [args.language.strip().lower()] * len(texts) if args.language else None,
                           [args.description] * len(texts) if args.description else None)
     for i, text in enumerate(texts):
-        codes = [{"code": c, "title": taxonomy.title(c), "score": round(float(s), 4)}
-                 for c, s in zip(result.codes[i], result.scores[i], strict=True)]
+        codes = [{"code": c, "title": taxonomy.title(c), "vote": round(float(v), 4), "score": round(float(s), 4)}
+                 for c, v, s in zip(result.codes[i], result.votes[i], result.scores[i], strict=True)]
         review = bool(result.needs_review[i])
         if args.json:
             levels = {level: {"code": result.level_codes[i, j], "share": round(float(result.level_shares[i, j]), 4)}
@@ -87,9 +90,10 @@ def code_main(argv: Sequence[str] | None = None) -> int:
                               "description_vote": bool(result.described[i])}, ensure_ascii=False))
         else:
             read = "  [read with the description]" if result.described[i] else ""
-            print(f"{text}{'  [needs review]' if review else ''}{read}")
+            print(f"{text}{'  [needs review]' if review else ''}{read}  confidence {result.confidence[i]:.2f}")
+            print("      code  vote  similarity")
             for rank, c in enumerate(codes, start=1):
-                print(f"  {rank}. {c['code']}  {c['score']:.3f}  {c['title']}")
+                print(f"  {rank}. {c['code']}  {c['vote']:.2f}  {c['score']:.3f}       {c['title']}")
     return 0
 
 
@@ -99,7 +103,8 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
     from isco_assets.lib.leaveout import leave_out_code, leave_out_plan
     from isco_assets.lib.rerank import CANDIDATES, rerank_from_env, top
 
-    parser = argparse.ArgumentParser(prog="isco-eval", description="Accuracy of the coder on a labelled CSV.")
+    parser = argparse.ArgumentParser(prog="isco-eval", description="Accuracy of the coder on a labelled CSV.",
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("file", type=Path)
     parser.add_argument("--text-col", default="job_title")
     parser.add_argument("--desc-col", default="job_desc",
@@ -226,6 +231,36 @@ def _print_report(report: dict) -> None:
               f"{rerank['failed']} failed, {rerank['skipped']} skipped; top-1 {before['top1_4digit']:.3f} -> "
               f"{report['overall']['top1_4digit']:.3f}; {rerank['llm_total_tokens']:,} tokens, cost "
               f"{rerank['llm_cost']:.4f}" + (f"; {rerank['stopped']}" if rerank["stopped"] else ""))
+
+
+def index_main(argv: Sequence[str] | None = None) -> int:
+    from isco_assets.lib.index_report import index_report, print_index_report
+
+    parser = argparse.ArgumentParser(
+        prog="isco-index", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="What the ISCO-08 index holds: its sources with versions and provenance, labels per source, "
+        "language and unit group, what each source left out and why, the groups with few labels, and how many "
+        "labels each source adds that no other has.")
+    parser.add_argument("--few", type=int, default=5, help="list the unit groups with fewer labels than this")
+    parser.add_argument("--json", action="store_true", help="the whole report as JSON")
+    parser.add_argument("--write-vectors", action="store_true",
+                        help="maintainers: encode the bundled index's labels with the packaged models and write the "
+                        "vectors the package ships (reference/bundle/vectors/), after a change to the bundle or to "
+                        "how labels are normalized")
+    _config_arg(parser)
+    args = parser.parse_args(argv)
+    if args.write_vectors:
+        from isco_assets.lib.index_report import write_bundle_vectors
+
+        for file, count in write_bundle_vectors(DataLayout.from_env(), _Bar).items():
+            print(f"wrote {file}: {count:,} label vectors")
+        return 0
+    report = index_report(load_config(args.config), load_taxonomy(), args.few)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        print_index_report(report)
+    return 0
 
 
 def _ensure_dagster_home(layout: DataLayout) -> Path:

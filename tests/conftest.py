@@ -24,6 +24,20 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_derived_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One ISCO_CACHE_DIR for the session: the default index's normalized labels and lexical matrix are pure
+    functions of the shipped files, so every test's fresh data folder shares them instead of rebuilding them."""
+    folder = tmp_path_factory.mktemp("derived-cache")
+    before = os.environ.get("ISCO_CACHE_DIR")
+    os.environ["ISCO_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("ISCO_CACHE_DIR", None)
+    else:
+        os.environ["ISCO_CACHE_DIR"] = before
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh ISCO_DATA_DIR (and DAGSTER_HOME inside it) for one test."""

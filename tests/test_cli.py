@@ -28,8 +28,8 @@ def test_isco_code_json_in_input_order(data_dir):
     assert lines[1]["groups"]["minor"]["code"] == "251" and lines[1]["groups"]["major"]["code"] == "2"
     assert lines[1]["groups"]["major"]["share"] >= lines[1]["groups"]["minor"]["share"] > 0
     assert len(lines[0]["codes"]) == 5 and isinstance(lines[0]["needs_review"], bool)
-    scores = [c["score"] for c in lines[0]["codes"]]
-    assert scores == sorted(scores, reverse=True)
+    votes = [c["vote"] for c in lines[0]["codes"]]  # the printed rank is the vote's order; score is the similarity
+    assert votes == sorted(votes, reverse=True) and all(0 <= c["score"] <= 1.0001 for c in lines[0]["codes"])
 
 
 def test_isco_code_titles_in_other_languages(data_dir):
@@ -110,7 +110,7 @@ def test_isco_eval_leave_out_by_occupation(data_dir, tmp_path):
     esco.write_text("esco_uri,isco_code,preferred_label,alt_labels\n"
                     "uri:zorb,6224,zorblax wrangler,zorblax tamer\nuri:quib,7315,quibbet polisher,quibbet buffer\n")
     config = tmp_path / "config.yaml"
-    config.write_text("index:\n  sources:\n    - {kind: esco, path: esco.csv, name: esco_en}\n")
+    config.write_text("index:\n  bundle: false\n  sources:\n    - {kind: esco, path: esco.csv, name: esco_en}\n")
     labelled = tmp_path / "gold.csv"
     labelled.write_text("job_title,isco_code,esco_uri\n"
                         "zorblax wrangler,6224,uri:zorb\nquibbet polisher,7315,uri:quib\n")
@@ -130,7 +130,8 @@ def test_isco_eval_of_a_coded_posts_source_leaves_its_own_titles_out(data_dir, t
     posts = tmp_path / "coded.csv"
     posts.write_text("job_title,isco_code\nZorblax Wrangler (m/w/d),6224\nQuibbet Polisher - Ipoh,7315\n")
     config = tmp_path / "config.yaml"
-    config.write_text("index:\n  sources:\n    - {kind: coded_posts, path: coded.csv, name: earlier_round}\n"
+    config.write_text("index:\n  bundle: false\n  sources:\n"
+                      "    - {kind: coded_posts, path: coded.csv, name: earlier_round}\n"
                       "    - {kind: coded_posts, path: absent.csv, name: later_round, optional: true}\n")
     copy = tmp_path / "copy" / "coded.csv"
     copy.parent.mkdir()

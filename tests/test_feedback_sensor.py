@@ -194,8 +194,10 @@ def test_one_review_round_through_the_pipeline(data_dir: Path, tmp_path: Path) -
         assert not set(second.candidates["name"].str.lower()) & set(decisions), "settled candidates leave the list"
         index = read_table(layout.tables / "isco_index.parquet")
         added = index[index["source"] == "feedback"]
-        assert list(zip(added["code"], added["label_norm"], added["kind"], added["version"], strict=True)) == [
-            ("2512", "prompt engineer", "feedback", file_id), ("2421", "scrum master", "coded_post", file_id)]
+        assert ("2512", "prompt engineer", "feedback", file_id) in set(
+            zip(added["code"], added["label_norm"], added["kind"], added["version"], strict=True))
+        # the recoded post's title is a label of its code: from the recode, or already from the reference bundle
+        assert ((index["code"] == "2421") & (index["label_norm"] == "scrum master")).any()
 
         more = _drop(tmp_path / "posts-2.csv", {"sm": ("Scrum Master", range(6, 14))})  # 14 posts, 6 at rejection
         third = run_pipeline(layout, [more], str(config), instance)

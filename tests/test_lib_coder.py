@@ -235,12 +235,20 @@ def test_a_second_opinion_joins_the_vote_of_the_rows_it_covers() -> None:
     np.testing.assert_allclose(result.scores[1], plain.scores[1])
 
 
-def test_a_second_opinion_must_come_from_the_same_labels() -> None:
+def test_a_second_opinion_may_know_fewer_groups_never_more() -> None:
+    """The multilingual model reads a subset of the labels (coder.multilingual_kinds): its vote joins the main one's
+    at the groups it knows; a group the main coder lacks is an error."""
     other = _labels([*INDEX, ("5120", "cook")])
     second = IscoCoder(other, embed(other["label_norm"].tolist()), load_taxonomy())
     opinion = SecondOpinion(second, embed(["cook"]), np.array([True]), 0.5)
-    with pytest.raises(ValueError, match="same labels"):
+    with pytest.raises(ValueError, match="subset of this coder's groups"):
         _coder().code(["cook"], embed(["cook"]), second=opinion)
+    fewer = _labels([label for label in INDEX if label[0] != "2512"])
+    subset = IscoCoder(fewer, embed(fewer["label_norm"].tolist()), load_taxonomy())
+    texts = ["registered nurse", "software developer"]
+    both = _coder().code(texts, embed(texts), second=SecondOpinion(subset, embed(texts), np.ones(2, bool), 0.5))
+    assert both.codes[:, 0].tolist() == ["2221", "2512"] and both.blended.all()
+    np.testing.assert_allclose(both.votes.sum(axis=1), 1.0, atol=1e-5)
 
 
 def test_group_head_blends_into_the_vote_and_is_kept_by_its_labels(tmp_path) -> None:
@@ -254,13 +262,13 @@ def test_group_head_blends_into_the_vote_and_is_kept_by_its_labels(tmp_path) -> 
     np.testing.assert_allclose(result.votes.sum(axis=1), 1.0, atol=1e-5)  # every group, blended, still sums to 1
     plain = _coder(top_k=4).code(texts, embed(texts))
     assert not np.allclose(result.votes, plain.votes)  # the head moved the shares
-    (kept,) = tmp_path.glob("*.pt")
+    (kept,) = (tmp_path / "heads").glob("*.pt")
     again = IscoCoder(labels, vectors, load_taxonomy(), settings, tmp_path).code(texts, embed(texts))
     np.testing.assert_allclose(again.votes, result.votes, atol=1e-6)
-    assert list(tmp_path.glob("*.pt")) == [kept]
+    assert list((tmp_path / "heads").glob("*.pt")) == [kept]
     other = _labels([*INDEX, ("2519", "qa engineer")])
     IscoCoder(other, embed(other["label_norm"].tolist()), load_taxonomy(), settings, tmp_path)
-    assert len(list(tmp_path.glob("*.pt"))) == 2  # other labels, another head
+    assert len(list((tmp_path / "heads").glob("*.pt"))) == 2  # other labels, another head
 
 
 def test_only_the_most_recently_used_heads_are_kept(tmp_path, monkeypatch) -> None:

@@ -13,6 +13,7 @@ from isco_assets.lib.config import (
     Crosswalk,
     IndexSource,
     PlatformConfig,
+    bundled_sources,
     load_config,
 )
 from isco_assets.lib.drops import PartnerSpec
@@ -39,6 +40,11 @@ clustering: {min_cluster_size: 12, dimensions: 8}
 """
 
 
+def _configured(config: PlatformConfig) -> tuple[IndexSource, ...]:
+    """The index sources the file names, after the bundled ones."""
+    return tuple(s for s in config.index_sources if not s.bundled)
+
+
 def _write(tmp_path: Path, text: str, name: str = "platform.yaml") -> Path:
     folder = tmp_path / "conf"
     folder.mkdir(exist_ok=True)
@@ -54,7 +60,7 @@ def test_defaults() -> None:
         assert config.languages == DEFAULT_LANGUAGES
         assert list(config.partners) == ["generic"]
         assert config.partner("generic") == PartnerSpec("generic")
-        assert config.index_sources == ()
+        assert config.index_sources == bundled_sources()  # the reference bundle (tests/test_reference_bundle.py)
         assert config.coder == CoderSettings()
         assert config.clustering == ClusterSettings()
         assert config.source_file is None
@@ -78,7 +84,7 @@ def test_full_config(tmp_path: Path) -> None:
 
 def test_index_source_paths_are_resolved_against_the_config_folder(tmp_path: Path) -> None:
     config = load_config(_write(tmp_path, FULL))
-    esco, ilo, feedback = config.index_sources
+    esco, ilo, feedback = _configured(config)
     base = (tmp_path / "conf").resolve()
     assert esco == IndexSource("esco", base / "ref" / "esco_es.csv", "es", "esco_es", True)
     assert esco.label == "esco_es"
@@ -92,14 +98,14 @@ def test_index_source_paths_are_resolved_against_the_config_folder(tmp_path: Pat
 def test_env_vars_in_paths_are_expanded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REF_DIR", str(tmp_path / "refs"))
     config = load_config(_write(tmp_path, "index:\n  sources:\n    - {kind: esco, path: $REF_DIR/esco.csv}\n"))
-    assert config.index_sources[0].path == tmp_path / "refs" / "esco.csv"
+    assert _configured(config)[0].path == tmp_path / "refs" / "esco.csv"
 
 
 def test_relative_config_path_is_resolved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _write(tmp_path, "index:\n  sources:\n    - {kind: feedback, path: fb.csv}\n")
     monkeypatch.chdir(tmp_path)
     config = load_config("conf/platform.yaml")
-    assert config.index_sources[0].path == (tmp_path / "conf" / "fb.csv").resolve()
+    assert _configured(config)[0].path == (tmp_path / "conf" / "fb.csv").resolve()
 
 
 def test_empty_file_gives_defaults(tmp_path: Path) -> None:
@@ -176,7 +182,7 @@ index:
 
 
 def test_crosswalked_sources(tmp_path: Path) -> None:
-    national, onet = load_config(_write(tmp_path, CROSSWALKED)).index_sources
+    national, onet = _configured(load_config(_write(tmp_path, CROSSWALKED)))
     base = (tmp_path / "conf").resolve()
     assert national == IndexSource(
         "national", base / "kzis" / "titles.csv", "pl", version="2023", title_column="nazwa", code_column="kod",
@@ -192,7 +198,8 @@ def test_crosswalked_sources(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("entry", "message"), [
-    ("{kind: national, path: t.csv}", "crosswalk"),
+    ("{kind: onet, path: t.csv}", "crosswalk"),  # a national index without one codes in ISCO-08 itself
+    ("{kind: national, path: t.csv, weight: 0}", "weight"),
     ("{kind: esco, path: e.csv, crosswalk: c.csv}", "crosswalk"),
     ("{kind: onet, path: t.csv, crosswalk: [{from: a}]}", "crosswalk step"),
     ("{kind: onet, path: t.csv, crosswalk: c.csv, max_targets: 0}", "max_targets"),
@@ -206,7 +213,8 @@ def test_malformed_index_sources(tmp_path: Path, entry: str, message: str) -> No
 def test_index_section_with_an_unknown_key_is_a_clear_error(tmp_path):
     cfg = tmp_path / "config.yaml"
     cfg.write_text("index:\n  source: []\n", encoding="utf-8")  # 'sources' misspelled
-    with pytest.raises(ConfigError, match="'index' takes a mapping with keys sources, exclude, exclude_files"):
+    keys = r"\['bundle', 'exclude', 'exclude_files', 'sources'\]"
+    with pytest.raises(ConfigError, match=rf"'index' takes a mapping with keys {keys}"):
         load_config(cfg)
     cfg.write_text("index:\n  exclude: uri:scrum\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"'index\.exclude' takes a list"):

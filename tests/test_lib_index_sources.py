@@ -219,7 +219,7 @@ def test_coded_posts_name_a_missing_column(tmp_path: Path) -> None:
 def test_optional_source_may_be_absent(tmp_path: Path) -> None:
     cfg = tmp_path / "config.yaml"
     cfg.write_text("index:\n  sources:\n    - {kind: coded_posts, path: none.csv, optional: true}\n", encoding="utf-8")
-    source = load_config(cfg).index_sources[0]
+    source = load_config(cfg).index_sources[-1]  # after the bundled sources
     assert source.optional
     assert set(build_index_labels(load_taxonomy(), [source])["source"]) == {"isco08"}
 
@@ -375,9 +375,9 @@ def test_onet_titles_by_kind_with_provenance(tmp_path: Path) -> None:
 
 
 def test_reference_onet_source_reaches_most_unit_groups(shared_data: Path) -> None:
-    onet = load_config(PROJECT_ROOT / "bench" / "onet_source.yaml").index_sources
+    onet = [s for s in load_config(PROJECT_ROOT / "bench" / "onet_source.yaml").index_sources if s.kind == "onet"]
     frame = build_index_labels(load_taxonomy(), onet)
     part = frame[frame["source"] == onet[0].label]
-    assert len(part) > 30_000
+    assert len(part) > 25_000  # a title listed under codes of several unit groups is left out (ambiguous)
     assert part["code"].nunique() > 300
     assert not (part["kind"] == "reported_title").any()

@@ -32,6 +32,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from isco_assets.lib.calibration import Calibrations
 from isco_assets.lib.config import CoderSettings
+from isco_assets.lib.file_cache import cached, digest
 from isco_assets.lib.group_head import head_key, trained_head
 from isco_assets.lib.taxonomy import IscoTaxonomy
 
@@ -39,6 +40,7 @@ BATCH = 512
 SHORTLIST = 128  # labels per text that get the lexical score (256: same top-1 on JobBERT dev, +0.1 pt top-5)
 EXACT_CHUNK = 64  # texts per exact rescoring step (64 x 128 label vectors at a time)
 LEVELS = {3: "minor", 2: "sub_major", 1: "major"}  # digits -> the group level votes roll up to
+LEXICAL_FORMAT = "char_wb 3-4 sublinear v1"  # a change to _lexical's settings changes this
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,12 @@ def merge_results(parts: Sequence[tuple[np.ndarray, CodeResult]], n: int) -> Cod
     return CodeResult(**fields)
 
 
+def _lexical(texts: list[str]) -> tuple[TfidfVectorizer, object]:
+    """Character 3-4-gram TF-IDF over the labels: the fitted vectorizer and the labels' (CSR) matrix."""
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True, dtype=np.float32)
+    return vectorizer, vectorizer.fit_transform(texts).tocsr()
+
+
 def _search_matrix(vectors: np.ndarray) -> torch.Tensor:
     """Label vectors for the shortlist search: on the GPU when present, in half precision where the
     hardware multiplies it natively, else float32."""
@@ -110,27 +118,32 @@ def _search_matrix(vectors: np.ndarray) -> torch.Tensor:
 class IscoCoder:
     def __init__(
         self, labels: pd.DataFrame, label_vectors: np.ndarray, taxonomy: IscoTaxonomy,
-        settings: CoderSettings | None = None, head_cache: Path | None = None,
+        settings: CoderSettings | None = None, cache: Path | None = None,
     ):
-        """``head_cache``: where trained group heads are kept (``<cache>/heads``); None trains in memory."""
+        """``cache``: where trained group heads (``heads/``) and the labels' lexical matrices (``lexical/``) are
+        kept; None makes them in memory."""
         if len(labels) != len(label_vectors):
             raise ValueError(f"{len(labels)} labels but {len(label_vectors)} vectors")
         self.labels = labels.reset_index(drop=True)
         self.vectors = np.ascontiguousarray(label_vectors, dtype=np.float32)
         self.group_codes, self.label_group = np.unique(self.labels["code"].to_numpy(), return_inverse=True)
+        # a source's weight scales its labels' votes (IndexSource.weight); frames from before the column: 1
+        weight = self.labels["weight"] if "weight" in self.labels.columns else pd.Series(1.0, index=self.labels.index)
+        self.label_weight = pd.to_numeric(weight, errors="coerce").fillna(1.0).to_numpy(np.float32)
         self._search = _search_matrix(self.vectors)
         self._nec_group = np.array([taxonomy.is_nec(c) for c in self.group_codes], dtype=bool)
         self._levels = [_roll_up(self.group_codes, digits) for digits in LEVELS]
         self.settings = settings or CoderSettings()
         self._calibration = Calibrations.load(Path(self.settings.calibration)) if self.settings.calibration else None
-        self._lexical = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True, dtype=np.float32)
-        self._label_tfidf = self._lexical.fit_transform(self.labels["label_norm"]).tocsr()
+        texts = self.labels["label_norm"].tolist()
+        self._lexical, self._label_tfidf = cached(cache / "lexical" if cache else None,
+                                                  digest([LEXICAL_FORMAT, *texts]), lambda: _lexical(texts), keep=8)
         self._head = None
         if self.settings.head_weight > 0:
             hidden, epochs = self.settings.head_hidden, self.settings.head_epochs
             key = head_key(self.labels["code"], self.labels["label_norm"], self.vectors, hidden, epochs)
             self._head = trained_head(self.vectors, self.label_group, len(self.group_codes), hidden, epochs,
-                                      head_cache, key)
+                                      cache / "heads" if cache else None, key)
 
     def _shortlist(self, texts: Sequence[str], vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The semantically nearest labels of each text with their combined score.
@@ -161,8 +174,12 @@ class IscoCoder:
         nearest = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < scores.shape[1] else np.tile(
             np.arange(k), (n, 1))
         near_scores = np.take_along_axis(scores, nearest, axis=1)
-        near_groups = self.label_group[np.take_along_axis(shortlist, nearest, axis=1)]
+        near_labels = np.take_along_axis(shortlist, nearest, axis=1)
+        near_groups = self.label_group[near_labels]
         weights = np.exp((near_scores - near_scores.max(axis=1, keepdims=True)) / self.settings.temperature)
+        weights *= self.label_weight[near_labels]
+        if self.settings.votes_per_group:
+            weights *= _rank_in_group(near_scores, near_groups) < self.settings.votes_per_group
         votes = np.zeros((n, len(self.group_codes)), dtype=np.float32)
         np.add.at(votes, (np.repeat(np.arange(n), k), near_groups.ravel()), weights.ravel())
         votes /= votes.sum(axis=1, keepdims=True)
@@ -179,12 +196,22 @@ class IscoCoder:
             vote = (1.0 - w) * vote + w * self._head.probabilities(vectors)
         return vote, best
 
+    def _columns_of(self, other: IscoCoder) -> np.ndarray | None:
+        """Where ``other``'s groups sit among this coder's (None: the same groups); a second opinion may read a
+        subset of this coder's labels (``coder.multilingual_kinds``), so it may know fewer groups, never more."""
+        if np.array_equal(other.group_codes, self.group_codes):
+            return None
+        columns = np.searchsorted(self.group_codes, other.group_codes)
+        if (columns >= len(self.group_codes)).any() or not np.array_equal(self.group_codes[columns],
+                                                                          other.group_codes):
+            raise ValueError("a second opinion must come from a coder over a subset of this coder's groups")
+        return columns
+
     def code(
         self, texts: Sequence[str], vectors: np.ndarray, top_k: int | None = None, second: SecondOpinion | None = None,
         context: ContextVote | None = None,
     ) -> CodeResult:
-        if second is not None and not np.array_equal(second.coder.group_codes, self.group_codes):
-            raise ValueError("a second opinion must come from a coder over the same labels")
+        columns = self._columns_of(second.coder) if second is not None else None
         k = min(top_k or self.settings.top_k, len(self.group_codes))
         n = len(texts)
         codes = np.empty((n, k), dtype=object)
@@ -201,6 +228,9 @@ class IscoCoder:
             if second is not None and (rows := np.flatnonzero(second.rows[start:stop])).size:
                 other, other_best = second.coder.vote([texts[start + i] for i in rows],
                                                       second.vectors[start:stop][rows])
+                if columns is not None:
+                    other, other_best = _widen(other, columns, len(self.group_codes)), _widen(
+                        other_best, columns, len(self.group_codes))
                 _blend(vote, best, rows, other, other_best, second.weight)
                 blended[start + rows] = True
             if context is not None and (rows := np.flatnonzero(context.rows[start:stop])).size:
@@ -232,6 +262,25 @@ def _blend(
     """Blend another vote into ``vote`` at ``rows`` (in place), its label scores joining ``best`` on its scale."""
     vote[rows] = (1.0 - weight) * vote[rows] + weight * other
     best[rows] = _aligned_best(best[rows], other_best)
+
+
+def _rank_in_group(scores: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """(n, k): each neighbour's rank by score among the neighbours of its row in the same group (0 = its best)."""
+    order = np.lexsort((-scores, groups), axis=1)  # by group, then by score, descending, within each row
+    sorted_groups = np.take_along_axis(groups, order, axis=1)
+    position = np.arange(groups.shape[1])[None, :].repeat(len(groups), axis=0)
+    starts = np.where(np.diff(sorted_groups, axis=1, prepend=-1) != 0, position, 0)
+    ranks_sorted = position - np.maximum.accumulate(starts, axis=1)
+    ranks = np.empty_like(ranks_sorted)
+    np.put_along_axis(ranks, order, ranks_sorted, axis=1)
+    return ranks
+
+
+def _widen(values: np.ndarray, columns: np.ndarray, width: int) -> np.ndarray:
+    """(n, groups of another coder) values as (n, width), at ``columns``; 0 for the groups it does not know."""
+    out = np.zeros((len(values), width), dtype=values.dtype)
+    out[:, columns] = values
+    return out
 
 
 def _aligned_best(best: np.ndarray, other: np.ndarray) -> np.ndarray:

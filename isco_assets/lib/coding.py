@@ -15,6 +15,7 @@ from isco_assets.lib.coder import CodeResult, ContextVote, IscoCoder, SecondOpin
 from isco_assets.lib.config import CoderSettings, PlatformConfig
 from isco_assets.lib.embedding import Embedder, EmbeddingCache, Progress, make_embedder
 from isco_assets.lib.feedback import with_feedback_labels
+from isco_assets.lib.glossary import gloss
 from isco_assets.lib.index_sources import build_index_labels, embed_index
 from isco_assets.lib.language import LanguageDetector
 from isco_assets.lib.layout import DataLayout
@@ -25,7 +26,7 @@ from isco_assets.lib.text import coding_text, strip_html
 def index_labels(config: PlatformConfig, layout: DataLayout, taxonomy: IscoTaxonomy) -> pd.DataFrame:
     """The index as the pipeline last built it: configured sources, the exclude list, and the titles experts
     accepted (the ``expert_decisions`` table, when the pipeline has one)."""
-    labels = build_index_labels(taxonomy, config.index_sources, config.index_exclude)
+    labels = build_index_labels(taxonomy, config.index_sources, config.index_exclude, cache=layout.index_cache)
     decisions = layout.tables / "expert_decisions.parquet"
     return with_feedback_labels(labels, pd.read_parquet(decisions)) if decisions.is_file() else labels
 
@@ -61,6 +62,16 @@ def multilingual_on(settings: CoderSettings, main_model_id: str) -> bool:
     return bool(settings.multilingual_model) and make_embedder(settings.multilingual_model).model_id != main_model_id
 
 
+def multilingual_labels(labels: pd.DataFrame, settings: CoderSettings) -> pd.DataFrame:
+    """The labels the multilingual model reads: those of ``coder.multilingual_kinds`` (all when empty), and every
+    label of a group that would otherwise have none."""
+    if not settings.multilingual_kinds:
+        return labels
+    chosen = labels["kind"].isin(settings.multilingual_kinds)
+    chosen |= ~labels["code"].isin(set(labels.loc[chosen, "code"]))
+    return labels[chosen].reset_index(drop=True)
+
+
 @dataclass
 class SecondModel:
     """``coder.multilingual_model`` over the index's labels: its vote joins the main model's for titles whose
@@ -84,8 +95,9 @@ class SecondModel:
             return None
         embedder = make_embedder(settings.multilingual_model)
         cache = EmbeddingCache(layout.embedding_cache, embedder.model_id)
+        labels = multilingual_labels(labels, settings)
         vectors, _ = embed_index(labels, embedder, cache, progress)
-        coder = IscoCoder(labels, vectors, taxonomy, settings, layout.cache / "heads")
+        coder = IscoCoder(labels, vectors, taxonomy, settings, layout.derived)
         return cls(coder, embedder, cache, settings.multilingual_weight)
 
     def opinion(self, texts: Sequence[str], rows: np.ndarray, progress: Progress | None = None) -> SecondOpinion:
@@ -127,7 +139,7 @@ class CodingService:
         layout: DataLayout, taxonomy: IscoTaxonomy, progress: Progress | None = None,
     ) -> CodingService:
         """The service over an index already built and encoded by ``embedder`` (the ``isco_index`` asset)."""
-        coder = IscoCoder(labels, vectors, taxonomy, config.coder, layout.cache / "heads")
+        coder = IscoCoder(labels, vectors, taxonomy, config.coder, layout.derived)
         cache = EmbeddingCache(layout.embedding_cache, embedder.model_id)
         return cls(coder, embedder, cache, config,
                    lambda: SecondModel.build(labels, config.coder, layout, taxonomy, embedder.model_id, progress))
@@ -161,11 +173,13 @@ class CodingService:
         multilingual model's vote for the texts in a language outside ``coder.main_languages``. ``contexts``: for
         each text, another reading ("" for none; ``description_contexts``), whose vote is blended in at
         ``coder.description_weight`` where the text alone needs review."""
-        vectors, _ = self.cache.embed(texts, self.embedder, progress)
         rows = outside(self.config.coder.main_languages, languages) if languages is not None else None
         opinion = None
         if rows is not None and rows.any() and (second := self.second) is not None:
             opinion = second.opinion(texts, rows, progress)
+        if self.config.coder.glossary and languages is not None:  # the main model reads Malay/Indonesian glossed
+            texts = [gloss(t, str(lang or "")) for t, lang in zip(texts, languages, strict=True)]
+        vectors, _ = self.cache.embed(texts, self.embedder, progress)
         result = self.coder.code(texts, vectors, top_k, opinion)
         if contexts is None:
             return result
@@ -205,8 +219,9 @@ class CodedTitles:
         # a calibration fitted again at the same path changes every confidence
         if settings.calibration and Path(settings.calibration).is_file():
             digest.update(Path(settings.calibration).read_bytes())
-        for code, label in zip(labels["code"], labels["label_norm"], strict=True):
-            digest.update(f"{code}\t{label}\n".encode())
+        weights = labels["weight"] if "weight" in labels.columns else [1.0] * len(labels)
+        for code, label, weight in zip(labels["code"], labels["label_norm"], weights, strict=True):
+            digest.update(f"{code}\t{label}\t{weight}\n".encode())
         self.root = Path(root)
         self.file = self.root / f"{digest.hexdigest()[:20]}.parquet"
 

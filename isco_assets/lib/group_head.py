@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from isco_assets.lib.embedding import best_device
+from isco_assets.lib.file_cache import cached
 
 HEAD_FORMAT = "1"
 BATCH = 512
@@ -100,13 +101,6 @@ def trained_head(
     key: str,
 ) -> GroupHead:
     """The head for these labels: loaded from ``cache`` when trained before, else trained (and kept there)."""
-    path = cache / f"{key}.pt" if cache is not None else None
-    if path is not None and path.is_file():
-        path.touch()  # recently used
-        return GroupHead.load(path, vectors.shape[1], hidden, n_groups)
-    head = GroupHead.train(vectors, groups, n_groups, hidden, epochs)
-    if path is not None:
-        head.save(path)
-        for stale in sorted(path.parent.glob("*.pt"), key=lambda f: f.stat().st_mtime, reverse=True)[KEEP:]:
-            stale.unlink(missing_ok=True)
-    return head
+    return cached(cache, key, lambda: GroupHead.train(vectors, groups, n_groups, hidden, epochs), ".pt", KEEP,
+                  save=lambda head, path: head.save(path),
+                  load=lambda path: GroupHead.load(path, vectors.shape[1], hidden, n_groups))

@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, MutableMapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from isco_assets.lib import text as text_module
 from isco_assets.lib.config import Crosswalk, IndexSource
 from isco_assets.lib.embedding import Embedder, EmbeddingCache, Progress
+from isco_assets.lib.file_cache import cached, digest, file_version, source_version
 from isco_assets.lib.taxonomy import IscoTaxonomy, load_taxonomy, normalize_unit_code
 from isco_assets.lib.text import coding_text, normalize_title
 
 LOG = logging.getLogger(__name__)
 TITLE_KEY = "title:"  # an exclude entry "title:<text>" leaves out the coded posts whose title reads as <text>
 LANGUAGE_SEPARATOR = "@"  # an exclude entry "<concept>@<language>" leaves out that concept's labels in one language
-INDEX_COLUMNS = ("code", "label", "label_norm", "source", "language", "kind", "concept", "version")
+INDEX_COLUMNS = ("code", "label", "label_norm", "source", "language", "kind", "concept", "version", "weight")
 # A label row before normalization: code, label, source, language, kind, concept (the occupation it
 # names: an ESCO URI, an O*NET-SOC code, "<source>:<national code>", or the unit group when the source
 # has no finer concept). The source's version is added per source.
@@ -33,14 +37,15 @@ _QUALIFIER = re.compile(r"\s*\([^)]*\)")
 
 
 BUILTIN_VERSION = "ISCO-08"
+BUILTIN_SOURCE = "isco08"
 
 
 def builtin_labels(taxonomy: IscoTaxonomy) -> Iterator[Row]:
     for code in taxonomy.unit_codes:
-        yield code, taxonomy.title(code), "isco08", "en", "unit_group_title", code
+        yield code, taxonomy.title(code), BUILTIN_SOURCE, "en", "unit_group_title", code
 
 
-def _esco(source: IndexSource) -> Iterator[Row]:
+def _esco(source: IndexSource, stats: Counter[str]) -> Iterator[Row]:
     frame = pd.read_csv(source.path, dtype=str, keep_default_na=False)
     kinds = [("preferred_label", "preferred"), ("alt_labels", "alternative")]
     if source.hidden_labels and "hidden_labels" in frame.columns:
@@ -62,7 +67,7 @@ def _split_labels(value: str) -> list[str]:
     return out
 
 
-def _ilo_index(source: IndexSource) -> Iterator[Row]:
+def _ilo_index(source: IndexSource, stats: Counter[str]) -> Iterator[Row]:
     frame = pd.read_csv(source.path, dtype=str, keep_default_na=False)
     for title, raw_code in zip(frame["title"], frame["isco_code"], strict=True):
         code = normalize_unit_code(raw_code)
@@ -79,7 +84,7 @@ def _uninvert(title: str) -> str:
     return title
 
 
-def _isco_structure(source: IndexSource) -> Iterator[Row]:
+def _isco_structure(source: IndexSource, stats: Counter[str]) -> Iterator[Row]:
     frame = pd.read_csv(source.path, dtype=str, keep_default_na=False)
     for row in frame.itertuples(index=False):
         code = normalize_unit_code(row.code) if str(row.level) == "4" else None
@@ -93,7 +98,7 @@ def _isco_structure(source: IndexSource) -> Iterator[Row]:
                 yield code, label, source.label, source.language, "included_occupation", code
 
 
-def _feedback(source: IndexSource) -> Iterator[Row]:
+def _feedback(source: IndexSource, stats: Counter[str]) -> Iterator[Row]:
     frame = pd.read_csv(source.path, dtype=str, keep_default_na=False)
     for row in frame.itertuples(index=False):
         code = normalize_unit_code(row.isco_code)
@@ -102,32 +107,64 @@ def _feedback(source: IndexSource) -> Iterator[Row]:
             yield code, row.title, source.label, language, "feedback", code
 
 
-def _crosswalked(source: IndexSource) -> Iterator[Row]:
+def _crosswalked(source: IndexSource, stats: Counter[str]) -> Iterator[Row]:
     """Titles coded in a national classification or O*NET, under each ISCO-08 group their code reaches.
 
-    A code reaching more than ``max_targets`` groups is skipped: its titles would be equal labels of
-    groups they only partly belong to, and the coder weighs every label the same.
+    A title that reaches more than ``max_targets`` groups, through a many-to-many crosswalk or because the index
+    lists it under several codes, is left out: it would be an equal label of groups it only partly belongs to,
+    and the coder weighs every label the same. An entry restricted by a qualifier or an industry ("in printing")
+    keeps its title only when the title alone is unambiguous. Titles that name no work without their qualifier
+    (grades and abbreviations: "A", "HEO") are left out. Each reason is counted in ``stats``.
     """
     code_column = source.code_column or ("onet_soc_code" if source.kind == "onet" else "code")
     frame = pd.read_csv(source.path, dtype=str, keep_default_na=False)
     title_column = source.title_column or "title"
-    _require(frame, source.path, [title_column, code_column])
+    _require(frame, source.path, [title_column, code_column, *source.qualifier_columns])
     if source.title_kinds:
         _require(frame, source.path, ["kind"])
         frame = frame[frame["kind"].isin(source.title_kinds)]
+    stats["entries"] += len(frame)
     raw_codes = frame[code_column].str.strip()
-    targets = crosswalk_targets(raw_codes.unique(), source.crosswalk)
+    if source.crosswalk:
+        targets = crosswalk_targets(raw_codes.unique(), source.crosswalk)
+    else:
+        targets = {c: tuple(filter(None, [normalize_unit_code(c)])) for c in raw_codes.unique()}
+    titles = frame[title_column].str.strip()
+    reach = pd.Series([targets[c] for c in raw_codes], index=frame.index)
+    norm = titles.map(normalize_title)
+    groups_of_title = {t: set().union(*g) for t, g in reach.groupby(norm)}
+    qualified = np.zeros(len(frame), dtype=bool)
+    for column in source.qualifier_columns:
+        qualified |= frame[column].str.strip().ne("").to_numpy()
     kinds = frame["kind"] if "kind" in frame.columns else [f"{source.kind}_title"] * len(frame)
-    for title, raw_code, kind in zip(frame[title_column].str.strip(), raw_codes, kinds, strict=True):
-        codes = targets[raw_code]
-        if not title or len(codes) > source.max_targets:
-            continue
-        concept = raw_code if source.kind == "onet" else f"{source.label}:{raw_code}"
-        for code in codes:
-            yield code, title, source.label, source.language, kind, concept
+    for title, key, raw_code, codes, restricted, kind in zip(titles, norm, raw_codes, reach, qualified, kinds,
+                                                             strict=True):
+        if not title or not key:
+            stats["empty"] += 1
+        elif not codes:
+            stats["unmapped"] += 1  # a national-only code, or one the crosswalk does not reach
+        elif len(codes) > source.max_targets:
+            stats["ambiguous_code"] += 1
+        elif len(groups_of_title[key]) > source.max_targets:
+            stats["qualified_ambiguous" if restricted else "ambiguous_title"] += 1
+        elif _names_no_work(title):
+            stats["no_work"] += 1
+        else:
+            concept = raw_code if source.kind == "onet" else f"{source.label}:{raw_code}"
+            for code in codes:
+                yield code, title, source.label, source.language, kind, concept
 
 
-def _coded_posts(source: IndexSource) -> Iterator[Row]:
+_GRADE = re.compile(r"^[A-Z0-9]{1,5}$|^[A-Z]?\d+[A-Z]?$")
+
+
+def _names_no_work(title: str) -> bool:
+    """A grade or abbreviation ("A", "HEO", "AO2"): meaningful only with the qualifier the index gives it."""
+    words = [w for w in re.split(r"[\s/,-]+", title) if w]
+    return all(_GRADE.match(w) for w in words) or not any(len(w) >= 3 for w in words)
+
+
+def _coded_posts(source: IndexSource, stats: Counter[str]) -> Iterator[Row]:
     """Posts people coded: the title is a label of its code. The concept is the ``concept_column`` value when
     configured, else the title as the coder reads it, so a leave-out run can drop a post's own title."""
     code_column = source.code_column or "isco_code"
@@ -187,8 +224,25 @@ _READERS = {"esco": _esco, "ilo_index": _ilo_index, "isco_structure": _isco_stru
             "national": _crosswalked, "onet": _crosswalked, "coded_posts": _coded_posts}
 
 
+@lru_cache(maxsize=32)
+def _read_source(source: IndexSource, version: str) -> tuple[list[Row], Counter[str]]:
+    """A source's rows and what its reader left out, read once per process and file version (leave-out runs and
+    the commands build the index many times)."""
+    counts: Counter[str] = Counter()
+    return list(_READERS[source.kind](source, counts)), counts
+
+
+_CODE = source_version(__file__, text_module.__file__)  # the readers and the normalization the labels come from
+
+
+def _versions(source: IndexSource) -> list[str]:
+    return [repr(source), file_version(source.path), *(file_version(step.path) for step in source.crosswalk
+                                                        if step.path.is_file())]
+
+
 def build_index_labels(
-    taxonomy: IscoTaxonomy, sources: Iterable[IndexSource] = (), exclude: Collection[str] = ()
+    taxonomy: IscoTaxonomy, sources: Iterable[IndexSource] = (), exclude: Collection[str] = (),
+    stats: MutableMapping[str, Counter[str]] | None = None, cache: Path | None = None,
 ) -> pd.DataFrame:
     """All labels, normalized like job titles, deduplicated per (code, normalized label).
 
@@ -196,24 +250,22 @@ def build_index_labels(
     one language (``language_key``) and ISCO groups (labels whose code starts with one of the codes), as
     leave-out evaluations need; a coded post also leaves when ``title_key`` of its title is in ``exclude``.
     Coded posts are normalized like the texts the coder reads (every segment of the title), so a title coded
-    before finds its own label.
+    before finds its own label. ``stats`` receives, per source, what its reader left out and why. ``cache``: a
+    folder where the normalized labels of these sources are kept (normalizing 100k labels takes seconds).
     """
-    rows: list[Row] = list(builtin_labels(taxonomy))
-    versions = [BUILTIN_VERSION] * len(rows)
+    found = []
     for source in sources:
-        if not source.path.is_file():
-            if not source.optional:
-                raise FileNotFoundError(f"index source {source.label}: file not found: {source.path}")
+        if source.path.is_file():
+            found.append(source)
+        elif not source.optional:
+            raise FileNotFoundError(f"index source {source.label}: file not found: {source.path}")
+        else:
             LOG.warning("index source %s: file not found, skipped (optional): %s", source.label, source.path)
-            continue
-        added = [r for r in _READERS[source.kind](source) if taxonomy.is_unit_group(r[0])]
-        rows.extend(added)
-        versions.extend([source.version] * len(added))
-    frame = pd.DataFrame(rows, columns=["code", "label", "source", "language", "kind", "concept"])
-    frame["version"] = versions
+    key = digest([_CODE, *(v for s in found for v in _versions(s))])
+    frame, counts = cached(cache, key, lambda: _normalized_rows(taxonomy, found), keep=8)
+    if stats is not None:
+        stats.update(counts)
     coded = (frame["kind"] == "coded_post").to_numpy()
-    frame["label_norm"] = [coding_text(label) if is_coded else normalize_title(label)
-                           for label, is_coded in zip(frame["label"], coded, strict=True)]
     if exclude:
         left_out, codes = set(exclude), tuple(e for e in exclude if e.isdigit())
         in_language = frame["concept"] + LANGUAGE_SEPARATOR + frame["language"]
@@ -223,6 +275,29 @@ def build_index_labels(
     frame = frame[frame["label_norm"] != ""]
     frame = frame.drop_duplicates(subset=["code", "label_norm"]).reset_index(drop=True)
     return frame[list(INDEX_COLUMNS)]
+
+
+def _normalized_rows(taxonomy: IscoTaxonomy, sources: Sequence[IndexSource]) -> tuple[pd.DataFrame, dict]:
+    """Every source's rows with the normalized label, before exclusions and deduplication, and the readers'
+    counts per source."""
+    rows: list[Row] = list(builtin_labels(taxonomy))
+    versions = [BUILTIN_VERSION] * len(rows)
+    weights = [1.0] * len(rows)
+    stats: dict[str, Counter[str]] = {}
+    for source in sources:
+        read, counts = _read_source(source, file_version(source.path))
+        added = [r for r in read if taxonomy.is_unit_group(r[0])]
+        stats[source.label] = counts + Counter(not_a_unit_group=len(read) - len(added), labels_read=len(added))
+        rows.extend(added)
+        versions.extend([source.version] * len(added))
+        weights.extend([source.weight] * len(added))
+    frame = pd.DataFrame(rows, columns=["code", "label", "source", "language", "kind", "concept"])
+    frame["version"] = versions
+    frame["weight"] = np.asarray(weights, dtype=np.float32)
+    coded = (frame["kind"] == "coded_post").to_numpy()
+    frame["label_norm"] = [coding_text(label) if is_coded else normalize_title(label)
+                           for label, is_coded in zip(frame["label"], coded, strict=True)]
+    return frame, stats
 
 
 def language_key(concept: str, language: str) -> str:

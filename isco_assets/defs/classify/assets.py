@@ -22,9 +22,11 @@ MAX_REVIEW_SHARE = 0.6
 @dg.asset(
     group_name=GROUP,
     automation_condition=dg.AutomationCondition.eager(),
-    description="ISCO-08 index: the 436 unit-group titles carried by the project plus the labels of the "
-    "configured sources (ESCO exports, ILO index of titles, structure file, accepted feedback), with provenance "
-    "and cached embeddings.",
+    description="ISCO-08 index: the reference bundle shipped in the package (ISCO-08 structure and definitions, "
+    "the ILO index of titles, ESCO v1.2 en/es/pt/it, the UK SOC 2020 coding index, Colombia's CIUO-08 A.C., "
+    "Brazil's CBO 2002), as the config turns it on, off or replaces it, plus configured sources and titles experts "
+    "accepted, with provenance (source, version, language, kind, concept) and embeddings (the bundle's ship with "
+    "the package). `isco-index` prints what it holds.",
 )
 def isco_index(
     context: dg.AssetExecutionContext, settings: PlatformSettings, embedder: EmbedderResource,
@@ -32,7 +34,8 @@ def isco_index(
 ) -> dg.MaterializeResult:
     model = embedder.get_embedder()
     with timed() as t:
-        labels = build_index_labels(settings.taxonomy, settings.config.index_sources, settings.config.index_exclude)
+        labels = build_index_labels(settings.taxonomy, settings.config.index_sources, settings.config.index_exclude,
+                                    cache=settings.layout.index_cache)
         labels = with_feedback_labels(labels, expert_decisions)
         vectors, encoded = embed_index(
             labels, model, EmbeddingCache(settings.layout.embedding_cache, model.model_id),
@@ -44,7 +47,10 @@ def isco_index(
         metadata=table_metadata(
             frame, ["code", "label", "source", "language", "kind"],
             unit_groups_covered=int(frame["code"].nunique()), newly_encoded=encoded, model=model.model_id,
-            labels_per_source=dg.MetadataValue.json(frame["source"].value_counts().to_dict()), seconds=t["seconds"],
+            labels_per_source=dg.MetadataValue.json(frame["source"].value_counts().to_dict()),
+            labels_per_language=dg.MetadataValue.json(frame["language"].value_counts().to_dict()),
+            source_versions=dg.MetadataValue.json({s.label: s.version for s in settings.config.index_sources}),
+            seconds=t["seconds"],
         ),
     )
 

@@ -1,0 +1,122 @@
+"""What each index source is worth: accuracy of the index with each source left out, on the dev files.
+
+    ISCO_DATA_DIR=/tmp/isco_bench_data .venv/bin/python bench/source_leaveout.py [--config bench/reference_sources.yaml]
+        [--jobbert 4000] [--per-language 600] [--folds 3] [--variants all without:uk_soc2020 only:...] [--json FILE]
+
+Variants: ``all`` (the config's index), ``without:<source>`` (that source left out), ``before`` (the reference
+index before the national indexes: ISCO-08 structure, ILO index, ESCO en/es/pt/it), and ``only:<a>,<b>`` (the
+config's non-bundled sources plus these bundled ones). Sets, each graded by leave-out so no row finds its own
+label: JobBERT dev titles and the Polish hand-coded ads (coded-posts sources of the reference config, so each
+fold's own titles leave the index, as ``isco-eval`` does), and ESCO es/pt/it labels with their occupation's labels
+in their own language left out (the occupation keeps its other languages: a title worded otherwise than the index).
+The national indexes are not keyed by ESCO occupation, so the ESCO set cannot leave a Colombian or Brazilian
+title out: there it measures what the national wording adds, leak or knowledge alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from isco_assets.lib.coding import CodingService
+from isco_assets.lib.config import PlatformConfig, load_config
+from isco_assets.lib.evaluation import accuracy_report, gold_codes
+from isco_assets.lib.index_sources import build_index_labels, language_key
+from isco_assets.lib.layout import DataLayout
+from isco_assets.lib.leaveout import leave_out_code, own_title_keys
+from isco_assets.lib.taxonomy import load_taxonomy
+
+ROOT = Path(__file__).resolve().parents[1]
+JOBS = ROOT.parent / "shared" / "data" / "jobs"
+BEFORE = ("isco08_structure", "ilo_index", "esco_en", "esco_es", "esco_it", "esco_pt")
+
+
+def variant(config: PlatformConfig, name: str) -> PlatformConfig:
+    bundled = [s for s in config.index_sources if s.bundled]
+    others = tuple(s for s in config.index_sources if not s.bundled)
+    if name == "all":
+        keep = bundled
+    elif name == "before":
+        keep = [s for s in bundled if s.name in BEFORE]
+    elif name.startswith("without:"):
+        keep = [s for s in bundled if s.name != name.split(":", 1)[1]]
+    elif name.startswith("only:"):
+        keep = [s for s in bundled if s.name in name.split(":", 1)[1].split(",")]
+    else:
+        raise SystemExit(f"unknown variant {name!r}")
+    return dataclasses.replace(config, index_sources=(*keep, *others))
+
+
+def sets(config: PlatformConfig, jobbert: int, per_language: int, seed: int) -> list[dict]:
+    taxonomy = load_taxonomy()
+    out = []
+    for name, file, n in (("jobbert_dev", "jobbert_v1_titles_dev.csv", jobbert),
+                          ("pl_ojalab_dev", "pl_ojalab_hand_coded_dev.csv", 0)):
+        if not (JOBS / file).is_file():
+            continue
+        frame = pd.read_csv(JOBS / file, dtype=str, keep_default_na=False)
+        frame = frame.sample(n, random_state=seed) if 0 < n < len(frame) else frame
+        gold = frame["isco_code"].map(lambda v: gold_codes(v, taxonomy))
+        frame, gold = frame[gold.map(bool)], gold[gold.map(bool)]
+        texts = frame["job_title"].tolist()
+        out.append({"name": name, "texts": texts, "gold": gold.tolist(), "keys": own_title_keys(texts),
+                    "own": True, "languages": frame["language"].tolist()})
+    esco = [s for s in config.index_sources if s.kind == "esco" and s.language in ("es", "pt", "it")]
+    labels = build_index_labels(taxonomy, esco)
+    labels = labels[labels["kind"].isin(["preferred", "alternative"]) & labels["language"].isin(["es", "pt", "it"])]
+    queries = pd.concat([g.sample(min(per_language, len(g)), random_state=seed)
+                         for _, g in labels.groupby("language", sort=True)], ignore_index=True)
+    out.append({"name": "esco_es_pt_it (language leave-out)", "texts": queries["label"].tolist(),
+                "gold": [(c,) for c in queries["code"]], "own": False,
+                "keys": [language_key(c, lang) for c, lang in zip(queries["concept"], queries["language"],
+                                                                 strict=True)],
+                "languages": queries["language"].tolist()})
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default=str(ROOT / "bench" / "reference_sources.yaml"))
+    parser.add_argument("--jobbert", type=int, default=4000, help="JobBERT dev titles sampled (0: all)")
+    parser.add_argument("--per-language", type=int, default=600, help="ESCO labels sampled per language")
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--head-weight", type=float, default=0.0, help="coder.head_weight for every variant")
+    parser.add_argument("--variants", nargs="+", default=None,
+                        help="default: all, before, and without:<each bundled source>")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    config = load_config(args.config)
+    config = dataclasses.replace(config, coder=dataclasses.replace(config.coder, head_weight=args.head_weight,
+                                                                   calibration=""))
+    names = args.variants or ["all", "before", *(f"without:{s.name}" for s in config.index_sources if s.bundled)]
+    layout = DataLayout.from_env()
+    labelled = sets(config, args.jobbert, args.per_language, args.seed)
+    rows = []
+    for name in names:
+        chosen = variant(config, name)
+        for item in labelled:
+            start = time.perf_counter()
+            result = leave_out_code(chosen, item["texts"], item["keys"], args.folds,
+                                    lambda cfg: CodingService.build(cfg, layout), own_titles=item["own"],
+                                    languages=item["languages"])
+            overall = accuracy_report(item["gold"], result, settings=chosen.coder)["overall"]
+            rows.append({"variant": name, "set": item["name"], "n": len(item["texts"]),
+                         "top1": round(overall["top1_4digit"], 4), "top5": round(overall["top5_4digit"], 4),
+                         "seconds": round(time.perf_counter() - start, 1)})
+            print(json.dumps(rows[-1]), flush=True)
+    table = pd.DataFrame(rows).pivot(index="variant", columns="set", values=["top1", "top5"])
+    print(table.reindex(names).to_string(float_format=lambda v: f"{v:.3f}"))
+    if args.json:
+        args.json.write_text(json.dumps({"config": args.config, "folds": args.folds, "seed": args.seed,
+                                         "jobbert": args.jobbert, "per_language": args.per_language, "rows": rows},
+                                        indent=2))
+
+
+if __name__ == "__main__":
+    main()
