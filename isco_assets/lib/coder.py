@@ -178,8 +178,6 @@ class IscoCoder:
         near_groups = self.label_group[near_labels]
         weights = np.exp((near_scores - near_scores.max(axis=1, keepdims=True)) / self.settings.temperature)
         weights *= self.label_weight[near_labels]
-        if self.settings.votes_per_group:
-            weights *= _rank_in_group(near_scores, near_groups) < self.settings.votes_per_group
         votes = np.zeros((n, len(self.group_codes)), dtype=np.float32)
         np.add.at(votes, (np.repeat(np.arange(n), k), near_groups.ravel()), weights.ravel())
         votes /= votes.sum(axis=1, keepdims=True)
@@ -262,18 +260,6 @@ def _blend(
     """Blend another vote into ``vote`` at ``rows`` (in place), its label scores joining ``best`` on its scale."""
     vote[rows] = (1.0 - weight) * vote[rows] + weight * other
     best[rows] = _aligned_best(best[rows], other_best)
-
-
-def _rank_in_group(scores: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """(n, k): each neighbour's rank by score among the neighbours of its row in the same group (0 = its best)."""
-    order = np.lexsort((-scores, groups), axis=1)  # by group, then by score, descending, within each row
-    sorted_groups = np.take_along_axis(groups, order, axis=1)
-    position = np.arange(groups.shape[1])[None, :].repeat(len(groups), axis=0)
-    starts = np.where(np.diff(sorted_groups, axis=1, prepend=-1) != 0, position, 0)
-    ranks_sorted = position - np.maximum.accumulate(starts, axis=1)
-    ranks = np.empty_like(ranks_sorted)
-    np.put_along_axis(ranks, order, ranks_sorted, axis=1)
-    return ranks
 
 
 def _widen(values: np.ndarray, columns: np.ndarray, width: int) -> np.ndarray:

@@ -105,8 +105,6 @@ class CoderSettings:
     review_min_margin: float = 0.10  # vote share of the first group minus the second's
     semantic_weight: float = 0.8  # the rest is character n-gram overlap
     neighbours: int = 50  # nearest labels that vote
-    votes_per_group: int = 0  # at most this many of them vote for one group (0 = no cap): a group with many labels
-    # (a source that lists every variant) then does not outvote a closer group by numbers alone
     temperature: float = 0.1  # vote weight exp(score / temperature)
     calibration: str = ""  # JSON from `isco-eval --calibrate`: confidence becomes P(first code right)
     head_weight: float = 0.0  # share of the trained group head in the vote (lib/group_head.py); 0 = no head
@@ -137,9 +135,6 @@ class CoderSettings:
         wrong = [f"{name} must be from 0 to 1, not {value!r}" for name, value in shares.items() if not 0 <= value <= 1]
         wrong += [f"{name} must be a whole number >= 1, not {value!r}" for name, value in counts.items()
                   if isinstance(value, bool) or not isinstance(value, int) or value < 1]
-        cap = self.votes_per_group
-        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
-            wrong.append(f"votes_per_group must be a whole number >= 0, not {self.votes_per_group!r}")
         if not self.temperature > 0:
             wrong.append(f"temperature must be above 0, not {self.temperature!r}")
         if wrong:
