@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import sys
@@ -41,14 +42,26 @@ class _Bar:
             self.bar = None
 
 
+def _say_progress() -> None:
+    """The library's notes on one-time steps (building the index's caches) on stderr, as the bars are."""
+    logger = logging.getLogger("isco_assets")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def _config_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", default=os.environ.get("ISCO_CONFIG", ""),
-                        help="settings YAML (index sources, partners, thresholds); default $ISCO_CONFIG")
+                        help="settings YAML (index sources, partners, thresholds); default: $ISCO_CONFIG, "
+                        "here %(default)r ('' = the built-in settings and the bundled index)")
 
 
 def _service(config_path: str, model_path: str = ""):
     from isco_assets.lib.coding import CodingService
 
+    _say_progress()
     return CodingService.build(
         load_config(config_path), DataLayout.from_env(), _Bar("encoding index labels"), model_path
     )
@@ -146,6 +159,7 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
     sources = frame[args.source_col].tolist() if args.source_col in frame.columns else None
     descriptions = frame[args.desc_col].tolist() if args.desc_col in frame.columns else None
     config, layout, texts = load_config(args.config), DataLayout.from_env(), frame[args.text_col].tolist()
+    _say_progress()
     # a file the index learns from as coded posts is graded with each fold's own titles left out
     keys, own_titles = leave_out_plan(config, args.file, texts,
                                       frame[args.leave_out_col].tolist() if args.leave_out_col else None)
@@ -154,6 +168,8 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
         services: list[CodingService] = []
 
         def build(cfg, model=model, services=services):  # remembers what it built: the report names the model
+            if keys is not None:
+                print(f"fold {len(services) + 1} of {args.folds}: building its index", file=sys.stderr)
             services.append(CodingService.build(cfg, layout, _Bar("encoding index labels"), model))
             return services[-1]
 
@@ -275,7 +291,8 @@ def _ensure_dagster_home(layout: DataLayout) -> Path:
 
 def run_main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="isco-run", description="Land drop files as partner 'generic' and materialize the whole graph."
+        prog="isco-run", description="Land drop files as partner 'generic' and materialize the whole graph.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--top", type=int, default=10, help="candidates to print")
@@ -308,7 +325,8 @@ def run_main(argv: Sequence[str] | None = None) -> int:
 def demo_main(argv: Sequence[str] | None = None) -> int:
     from isco_assets.lib.demo import write_demo_drop
 
-    parser = argparse.ArgumentParser(prog="isco-demo", description="Generate a sample drop and run the pipeline.")
+    parser = argparse.ArgumentParser(prog="isco-demo", description="Generate a sample drop and run the pipeline.",
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--posts", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=0)
     _config_arg(parser)
@@ -325,7 +343,7 @@ def finetune_main(argv: Sequence[str] | None = None) -> int:
     from isco_assets.lib.finetune import FineTuneSettings, fine_tune
 
     parser = argparse.ArgumentParser(
-        prog="isco-finetune",
+        prog="isco-finetune", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         description="Fine-tune the embedding model on the index labels (and accepted feedback in the index); "
         "saves a versioned model under $ISCO_DATA_DIR/models/ for ISCO_EMBEDDING_MODEL.",
     )

@@ -21,6 +21,7 @@ share, so a post too unsure for a unit group can still be used at the level it i
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from isco_assets.lib.file_cache import cached, digest
 from isco_assets.lib.group_head import head_key, trained_head
 from isco_assets.lib.taxonomy import IscoTaxonomy
 
+LOG = logging.getLogger(__name__)
 BATCH = 512
 SHORTLIST = 128  # labels per text that get the lexical score (256: same top-1 on JobBERT dev, +0.1 pt top-5)
 EXACT_CHUNK = 64  # texts per exact rescoring step (64 x 128 label vectors at a time)
@@ -100,6 +102,7 @@ def merge_results(parts: Sequence[tuple[np.ndarray, CodeResult]], n: int) -> Cod
 
 def _lexical(texts: list[str]) -> tuple[TfidfVectorizer, object]:
     """Character 3-4-gram TF-IDF over the labels: the fitted vectorizer and the labels' (CSR) matrix."""
+    LOG.info("building the lexical matrix of %s labels (kept for the next run)", f"{len(texts):,}")
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True, dtype=np.float32)
     return vectorizer, vectorizer.fit_transform(texts).tocsr()
 

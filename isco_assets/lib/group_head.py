@@ -14,6 +14,7 @@ head is kept under ``<cache>/heads/<key>.pt``, keyed by the labels, their vector
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,6 +30,7 @@ LEARNING_RATE = 3e-3
 WEIGHT_DECAY = 1e-4
 LABEL_SMOOTHING = 0.1  # many labels are disputable; smoothing keeps the head from being sure of them
 DROPOUT = 0.2
+LOG = logging.getLogger(__name__)
 KEEP = 12  # a 5-fold leave-out with a multilingual second model trains 10
 
 
@@ -101,6 +103,11 @@ def trained_head(
     key: str,
 ) -> GroupHead:
     """The head for these labels: loaded from ``cache`` when trained before, else trained (and kept there)."""
-    return cached(cache, key, lambda: GroupHead.train(vectors, groups, n_groups, hidden, epochs), ".pt", KEEP,
+    def train() -> GroupHead:
+        LOG.info("training the group head on %s labels, %s epochs (kept for the next run)", f"{len(vectors):,}",
+                 epochs)
+        return GroupHead.train(vectors, groups, n_groups, hidden, epochs)
+
+    return cached(cache, key, train, ".pt", KEEP,
                   save=lambda head, path: head.save(path),
                   load=lambda path: GroupHead.load(path, vectors.shape[1], hidden, n_groups))

@@ -280,6 +280,7 @@ def build_index_labels(
 def _normalized_rows(taxonomy: IscoTaxonomy, sources: Sequence[IndexSource]) -> tuple[pd.DataFrame, dict]:
     """Every source's rows with the normalized label, before exclusions and deduplication, and the readers'
     counts per source."""
+    LOG.info("reading and normalizing the index's labels (%s sources; kept for the next run)", len(sources))
     rows: list[Row] = list(builtin_labels(taxonomy))
     versions = [BUILTIN_VERSION] * len(rows)
     weights = [1.0] * len(rows)
