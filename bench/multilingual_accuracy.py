@@ -22,7 +22,7 @@ encoding speed.
         [--write-queries FILE.csv]
 
 ``--write-queries`` writes the sample as a labelled file instead, for ``isco-eval --leave-out-col leave_out``
-(``bench/reference_calibration.json``'s map for blended votes was fitted on one).
+(the reference calibration's map for blended votes was fitted on one, README).
 """
 
 from __future__ import annotations

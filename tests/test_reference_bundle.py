@@ -30,7 +30,7 @@ from isco_assets.lib.index_sources import build_index_labels
 from isco_assets.lib.taxonomy import load_taxonomy
 
 BIN = Path(sys.executable).parent
-OBVIOUS = Path(__file__).parent / "data" / "obvious_titles.csv"
+OBVIOUS = Path(__file__).parent / "obvious_titles.csv"
 
 
 def _write(folder: Path, name: str, text: str) -> Path:
