@@ -155,10 +155,11 @@ class CodingService:
         languages: Sequence[str] | None = None, descriptions: Sequence[str | None] | None = None,
     ) -> CodeResult:
         """Normalize like the pipeline does for coding, and code. ``languages``: each text's language, for the
-        multilingual model; detected among the config's languages when not given and that model is set.
+        multilingual model and the glossary; detected among the config's languages when not given and either is on.
         ``descriptions``: each post's description, in the same language as its title; read for the titles that
         alone need review (``description_contexts``)."""
-        if languages is None and multilingual_on(self.config.coder, self.embedder.model_id):
+        if languages is None and (self.config.coder.glossary or multilingual_on(self.config.coder,
+                                                                               self.embedder.model_id)):
             languages = [d.language for d in LanguageDetector(self.config.languages).detect(list(texts))]
         normalized = [coding_text(t) for t in texts]
         contexts = (description_contexts(normalized, descriptions, languages, self.config.coder)
