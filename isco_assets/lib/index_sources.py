@@ -225,9 +225,9 @@ _READERS = {"esco": _esco, "ilo_index": _ilo_index, "isco_structure": _isco_stru
 
 
 @lru_cache(maxsize=32)
-def _read_source(source: IndexSource, version: str) -> tuple[list[Row], Counter[str]]:
-    """A source's rows and what its reader left out, read once per process and file version (leave-out runs and
-    the commands build the index many times)."""
+def _read_source(source: IndexSource, versions: tuple[str, ...]) -> tuple[list[Row], Counter[str]]:
+    """A source's rows and what its reader left out, read once per process and version of its files (``_versions``:
+    the title file and its crosswalks; leave-out runs and the commands build the index many times)."""
     counts: Counter[str] = Counter()
     return list(_READERS[source.kind](source, counts)), counts
 
@@ -286,7 +286,7 @@ def _normalized_rows(taxonomy: IscoTaxonomy, sources: Sequence[IndexSource]) -> 
     weights = [1.0] * len(rows)
     stats: dict[str, Counter[str]] = {}
     for source in sources:
-        read, counts = _read_source(source, file_version(source.path))
+        read, counts = _read_source(source, tuple(_versions(source)))
         added = [r for r in read if taxonomy.is_unit_group(r[0])]
         stats[source.label] = counts + Counter(not_a_unit_group=len(read) - len(added), labels_read=len(added))
         rows.extend(added)
