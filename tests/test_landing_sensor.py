@@ -21,7 +21,7 @@ import pytest
 from isco_assets.definitions import build_definitions
 from isco_assets.defs.ingest.sensors import landing_zone_sensor
 from isco_assets.defs.partitions import drops_partitions
-from isco_assets.lib.drops import parse_drop_id
+from isco_assets.lib.drops import content_hash, parse_drop_id
 from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.parquet_io import read_table
 from isco_assets.resources.settings import PlatformSettings
@@ -287,3 +287,34 @@ def _failure(result: dg.ExecuteInProcessResult) -> str:
     from isco_assets.runner import failure_message
 
     return failure_message(result)
+
+
+def test_names_that_normalise_alike_are_two_files(platform: Platform) -> None:
+    platform.put("generic/drop 1.csv", "job_title\nNurse\n")
+    platform.put("generic/drop_1.csv", "job_title\nCook\n")
+    long_name = "posts " + "x" * 240 + ".csv"
+    platform.put(f"generic/{long_name}", "job_title\nBaker\n")  # a 250-character name, over a file name's 255 bytes
+    platform.put("generic/june...final.csv", "job_title\nWelder\n")  # "..." is not allowed in a partition key
+    drops = platform.tick()
+    assert len(drops) == 4 and len({parse_drop_id(d)[1] for d in drops}) == 4
+    for drop_id in drops:
+        assert platform.ingest(drop_id).success
+    assert sorted(platform.job_posts()["job_title"]) == ["Baker", "Cook", "Nurse", "Welder"]
+
+    platform.put("generic/drop 1.csv", "job_title\nNurse\nMidwife\n")  # replaces only its own earlier version
+    [v2] = platform.tick()
+    assert platform.ingest(v2).success
+    posts = platform.job_posts()
+    assert sorted(posts["job_title"]) == ["Baker", "Cook", "Midwife", "Nurse", "Welder"]
+    assert platform.instance.get_latest_materialization_event(POSTS).asset_materialization.metadata[
+        "superseded_drops"].value == [next(d for d in drops if "~" in d and "drop_1" in d)]
+
+
+def test_a_drop_registered_under_its_old_lossy_id_still_reads(platform: Platform) -> None:
+    text = "job_title\nNurse\nCook\n"
+    platform.put("generic/May 2024.csv", text)
+    legacy = f"generic__May_2024.csv__{content_hash(text.encode())[:10]}"  # ids before names were kept exactly
+    platform.instance.add_dynamic_partitions(drops_partitions.name, [legacy])
+    assert platform.ingest(legacy).success
+    assert platform.tick() == [], "the same content under its exact-name id is not a new drop"
+    assert sorted(platform.job_posts()["job_title"]) == ["Cook", "Nurse"]

@@ -20,6 +20,7 @@ from isco_assets.lib.drops import (
     DropReadResult,
     PartnerSpec,
     content_hash,
+    drop_name,
     make_drop_id,
     parse_drop_id,
     read_drop,
@@ -389,7 +390,9 @@ def test_drop_id_round_trip() -> None:
     drop_id = make_drop_id("acme", "exports/May 2024 (final).csv", digest)
     partner, name, short = parse_drop_id(drop_id)
     assert partner == "acme"
-    assert name == safe_name("exports/May 2024 (final).csv") == "May_2024_final_.csv"
+    assert name == drop_name("exports/May 2024 (final).csv") == "May_2024_final_.csv~" + content_hash(
+        b"May 2024 (final).csv")[:8]  # the exact name's hash: "May_2024_final_.csv" is another file
+    assert safe_name("exports/May 2024 (final).csv") == "May_2024_final_.csv"
     assert short == digest[:10]
     assert make_drop_id("acme", "exports/May 2024 (final).csv", digest) == drop_id
 

@@ -94,6 +94,8 @@ class DropReadResult:
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_DOTS = re.compile(r"\.{3,}")  # "..." is not allowed in a Dagster partition key
+_MAX_NAME = 100  # a drop id names a Parquet file per drop: file names stop at 255 bytes
 
 
 def content_hash(data: bytes) -> str:
@@ -102,15 +104,24 @@ def content_hash(data: bytes) -> str:
 
 def make_drop_id(partner: str, filename: str, data_hash: str) -> str:
     """Deterministic drop id: partner, file name and content hash (a changed file is a new drop)."""
-    return f"{partner}__{safe_name(filename)}__{data_hash[:10]}"
+    return f"{partner}__{drop_name(filename)}__{data_hash[:10]}"
 
 
 def safe_name(filename: str) -> str:
     return _SAFE.sub("_", PurePosixPath(filename).name)
 
 
+def drop_name(filename: str) -> str:
+    """The file name as a drop id holds it: the name itself when it is safe (letters, digits, ``._-``, no
+    ``...``, at most 100 characters), else a readable form, ``~`` and a hash of the exact name, so two file
+    names never share one (``drop 1.csv`` is ``drop_1.csv~<hash>``, ``drop_1.csv`` stays itself)."""
+    name = PurePosixPath(filename).name
+    readable = _DOTS.sub(".", safe_name(name))[:_MAX_NAME]
+    return name if readable == name else f"{readable}~{content_hash(name.encode())[:8]}"
+
+
 def parse_drop_id(drop_id: str) -> tuple[str, str, str]:
-    """Split a drop id into (partner, safe file name, short hash)."""
+    """Split a drop id into (partner, file name as in the id, short hash)."""
     partner, rest = drop_id.split("__", 1)
     name, short_hash = rest.rsplit("__", 1)
     return partner, name, short_hash

@@ -5,10 +5,12 @@ in one, put one there), so finding, identifying and reading drops is one code pa
 
 A drop is one file; its id is ``make_drop_id(partner, file name, sha256 of the content)``, so the same
 content under the same name is the same drop whenever it is listed, and a changed file is a new drop
-(a new version of the file). Files whose names start with ``.``, ``_`` or ``~`` are ignored (write a
-file under such a name and rename it when complete), and so are files in sub-folders of a partner's
-folder. A file over the partner's ``max_bytes`` is never downloaded: its id hashes its etag and size
-instead of its content, and reading it fails with the size.
+(a new version of the file). The id keeps the exact file name (``drop_name``: a name with characters a
+partition key or a file name cannot hold gets a hash of itself), so two names are never one file.
+Files whose names start with ``.``, ``_`` or ``~`` are ignored (write a file under such a name and
+rename it when complete), and so are files in sub-folders of a partner's folder. A file over the
+partner's ``max_bytes`` is never downloaded: its id hashes its etag and size instead of its content,
+and reading it fails with the size.
 
 :func:`scan` finds the new drops for the sensor. Its cursor keeps, per partner, the newest
 last-modified time seen and, grouped by second of last-modified time, short hashes of (name, etag) of the files
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
@@ -36,6 +39,7 @@ from isco_assets.lib.drops import (
     PartnerSpec,
     check_size,
     content_hash,
+    drop_name,
     make_drop_id,
     parse_drop_id,
     safe_name,
@@ -129,7 +133,7 @@ class LocalLandingZone(LandingZone):
     def write(self, key: str, data: bytes) -> LandedFile:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        tmp = path.with_name(f".{uuid.uuid4().hex}.tmp")  # hidden from listings; short for any name
         tmp.write_bytes(data)
         os.replace(tmp, path)
         return self._file(path)
@@ -207,15 +211,18 @@ def open_drop(
     partner = partners.get(name_of_partner)
     if partner is None:
         raise DropNotFound(f"drop {drop_id}: partner {name_of_partner!r} is not in the partner registry")
-    # the safe name equals the real name up to its first "_" (unsafe characters become "_")
-    matches = [f for f in zone.list_files(partner.folder, name.split("_", 1)[0]) if safe_name(f.name) == name]
+    # the name in the id equals the real name up to its first "_" or "." (unsafe characters become "_", dots
+    # are collapsed); a drop registered before names were kept exactly has only the safe name (no "~")
+    prefix = re.split(r"[_.~]", name, maxsplit=1)[0]
+    matches = [f for f in zone.list_files(partner.folder, prefix)
+               if drop_name(f.name) == name or ("~" not in name and safe_name(f.name) == name)]
     for file in matches:
         if file.size > partner.max_bytes:
-            if identify(zone, partner, file) == drop_id:
+            if parse_drop_id(identify(zone, partner, file))[2] == short_hash:
                 check_size(file.name, file.size, partner)
             continue
         data = zone.read(file.key)
-        if make_drop_id(partner.name, file.name, content_hash(data)) == drop_id:
+        if content_hash(data)[:10] == short_hash:
             return partner, file, data
     if not matches:
         raise DropNotFound(f"drop {drop_id}: no file named {name} in {zone.url(partner.folder)}")
