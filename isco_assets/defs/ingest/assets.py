@@ -59,7 +59,9 @@ QUARANTINE = dg.AssetKey("quarantined_rows")
     check_specs=[
         dg.AssetCheckSpec(
             "rows_reconcile", asset="raw_job_posts",
-            description="Accepted plus quarantined rows equal the rows read, for every drop of the run.",
+            description="Accepted plus quarantined rows equal the rows read and the records physically in the "
+            "file (its non-blank lines less multi-line values' continuation lines, JSON objects, Parquet rows), "
+            "for every drop of the run.",
         )
     ],
 )
@@ -86,7 +88,8 @@ def raw_job_posts(
                 io_manager.store(RAW, accepted, drop_id)
                 io_manager.store(QUARANTINE, result.quarantined, drop_id)
             counts[drop_id] = {
-                "rows_read": result.rows_read, "accepted": len(accepted), "quarantined": len(result.quarantined)
+                "rows_read": result.rows_read, "accepted": len(accepted), "quarantined": len(result.quarantined),
+                "records_in_file": result.records_in_file, "lines_in_file": result.lines_in_file,
             }
             context.log.info(f"drop {drop_id}: {counts[drop_id]}")
             reasons = result.quarantined["reason"].str.replace(r":.*", "", regex=True).value_counts().to_dict()
@@ -98,7 +101,8 @@ def raw_job_posts(
                 "dagster/row_count": len(result.quarantined), "reasons": dg.MetadataValue.json(reasons),
                 "preview": preview(result.quarantined, ["row_number", "reason"]),
             })
-    broken = {d: c for d, c in counts.items() if c["accepted"] + c["quarantined"] != c["rows_read"]}
+    broken = {d: c for d, c in counts.items()
+              if not c["accepted"] + c["quarantined"] == c["rows_read"] == c["records_in_file"]}
     yield dg.AssetCheckResult(
         check_name="rows_reconcile", asset_key=RAW, passed=not broken,
         metadata={"drops_checked": len(counts), "mismatched": dg.MetadataValue.json(broken)},
