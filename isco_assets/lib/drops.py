@@ -316,20 +316,20 @@ def _csv_records(text: str, filename: str, delimiter: str, partner: PartnerSpec)
             row, error = None, str(exc)
         end = reader.line_num
         span = lines[start:end]
-        if len(span) == 1 and row is None:
-            row = _fields_alone(span[0], delimiter)  # a lone stray quote ('"ab"c'): read it leniently
-        if row is not None and len(span) == 1 and not "".join(row).strip():
-            continue  # blank line, not a row
         if len(span) > 1 and (row is None or _broken_quote(row, span, header, one_line, delimiter)):
             records.extend(_broken_lines(span, start, len(records), error))
             continue
+        if row is None:
+            row = _fields_alone(span[0], delimiter)  # a stray quote on one line ('"ab"c'): read it leniently
+        if len(span) == 1 and not "".join(row).strip():
+            continue  # blank line, not a row
         continuation += sum(1 for line in span[1:] if line.strip())
         raw = "".join(span).rstrip("\r\n")
-        assert row is not None
         number = len(records) + 1
         if len(row) != len(header):
             records.append((number, None, f"malformed CSV row: {len(row)} fields, header has {len(header)}", raw))
-        elif [v.strip().removeprefix("\ufeff") for v in row] == header:  # files joined, BOM and all
+        elif row[0].strip().removeprefix("\ufeff") == header[0] and [
+            v.strip().removeprefix("\ufeff") for v in row] == header:  # files joined, BOM and all
             records.append((number, None, f"repeated header: line {start + 1} repeats the header", raw))
         else:
             records.append((number, dict(zip(header, row, strict=True)), None, raw))
@@ -503,9 +503,27 @@ def _visible(text: str) -> str:
 
 def _field(value: Any, column: str) -> tuple[str, str | None]:
     """A value as text (missing-value words such as NULL or N/A are empty), or why it cannot be one."""
+    if type(value) is str:
+        text = value.strip()
+    else:
+        text, problem = _typed_text(value, column)
+        if problem:
+            return "", problem
+    if not text or text.casefold() in MISSING_VALUES:
+        return "", None
+    if column == "job_title" and _LINE_BREAK.search(text):
+        return "", "line break in job_title (a broken quote?)"
+    control = _CONTROL.search(text)
+    if control:
+        return "", f"control character: U+{ord(control.group(0)):04X} in {column}"
+    return text, None
+
+
+def _typed_text(value: Any, column: str) -> tuple[str, str | None]:
+    """Text of a JSON or Parquet value that is not a string: bytes decoded, dates in ISO form, never a repr."""
     if isinstance(value, bytes):
         try:
-            value = value.decode("utf-8")
+            return value.decode("utf-8").strip(), None
         except UnicodeDecodeError:
             return "", f"wrong type: {column} is bytes that are not UTF-8 text"
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -516,16 +534,7 @@ def _field(value: Any, column: str) -> tuple[str, str | None]:
         return "", f"wrong type: {column} is a {type(value).__name__}, not text"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = value.isoformat() if isinstance(value, date | time) else str(value)
-    text = text.strip()
-    if text.casefold() in MISSING_VALUES:
-        return "", None
-    if column == "job_title" and _LINE_BREAK.search(text):
-        return "", "line break in job_title (a broken quote?)"
-    control = _CONTROL.search(text)
-    if control:
-        return "", f"control character: U+{ord(control.group(0)):04X} in {column}"
-    return text, None
+    return (value.isoformat() if isinstance(value, date | time) else str(value)).strip(), None
 
 
 def _cv_raw(fields: Mapping[str, Any] | None, partner: PartnerSpec) -> str:

@@ -10,7 +10,8 @@ relative to the settings file). A registry file holds the mapping at its top lev
     jobportal_cvs:
       kind: cvs                      # posts (default) | cvs: personal data, only the needed columns are read
       prefix: jobportal/cvs          # folder or blob prefix; default: the partner's name
-      format: jsonl                  # csv | tsv | jsonl | parquet; default: from the file name (.gz is read too)
+      format: jsonl                  # csv | tsv | jsonl (JSON arrays too) | parquet; default: from the file name
+                                     # (.csv, .tsv, .jsonl, .ndjson, .json, .parquet; .gz is read too)
       encoding: utf-8
       delimiter: ";"
       columns: {job_title: current_title, job_desc: experience, country: market}
