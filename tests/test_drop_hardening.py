@@ -185,6 +185,16 @@ def test_stray_nul_in_a_small_file_is_a_row_problem_not_a_binary_file() -> None:
     assert result.accepted["job_title"].tolist() == ["Cook"] and len(result.quarantined) == 1
 
 
+def test_zero_filled_file_is_binary_not_utf16() -> None:
+    with pytest.raises(DropError, match="binary"):
+        read_drop(b"job_title\nCook\n" + b"\x00" * 5000, "p.csv", GENERIC, "d")
+
+
+def test_header_in_another_delimiter_names_the_setting() -> None:
+    with pytest.raises(DropError, match="holds ';': set the partner's 'delimiter'"):
+        read_drop(b"job_title;company\nCook;Diner\n", "p.csv", GENERIC, "d")
+
+
 @pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig"])
 def test_byte_order_mark_names_the_encoding(codec: str) -> None:
     text = "job_title\tcompany\nNurse\tClínica\nCook\tDiner\n"

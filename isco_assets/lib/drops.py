@@ -268,8 +268,8 @@ def _check_not_binary(prefix: bytes | bytearray, filename: str, fmt: str, partne
     """UTF-16 without a byte-order mark (NULs on every other byte) or a binary file; a stray NUL is a value's."""
     if b"\x00" not in prefix:
         return
-    for label, nuls in (("UTF-16-LE", prefix[1::2]), ("UTF-16-BE", prefix[0::2])):
-        if len(nuls) >= 4 and nuls.count(0) > 0.9 * len(nuls):
+    for label, nuls, text in (("UTF-16-LE", prefix[1::2], prefix[0::2]), ("UTF-16-BE", prefix[0::2], prefix[1::2])):
+        if len(nuls) >= 4 and nuls.count(0) > 0.9 * len(nuls) and text.count(0) < 0.1 * len(text):
             raise DropError(f"{filename}: looks like {label} text without a byte-order mark; "
                             f"set encoding: {label.lower()} for partner '{partner.name}'")
     if sum(len(m) for m in _CONTROL_BYTES.findall(prefix)) > 0.05 * len(prefix):
@@ -465,9 +465,11 @@ def _validate(parsed: _Parsed, filename: str, partner: PartnerSpec, drop_id: str
     missing = [c for c in REQUIRED_COLUMNS if partner.source_column(c) not in parsed.columns]
     if missing and parsed.columns:
         wanted = ", ".join(f"{partner.source_column(c)!r}" for c in missing)
+        other = [d for d in ";\t|," if len(parsed.columns) == 1 and d in parsed.columns[0]]
+        hint = f" The header holds {other[0]!r}: set the partner's 'delimiter'." if other else ""
         raise DropError(
             f"{filename}: required column {wanted} missing; found columns {parsed.columns}. "
-            f"Map the partner's columns in the partners config."
+            f"Map the partner's columns in the partners config.{hint}"
         )
     accepted: list[dict[str, Any]] = []
     quarantined: list[dict[str, Any]] = []
