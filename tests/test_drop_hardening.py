@@ -246,6 +246,17 @@ def test_parquet_lists_structs_and_bytes() -> None:
     assert not result.quarantined["raw"].str.contains("b'").any()
 
 
+def test_cv_parquet_reads_only_the_cv_columns() -> None:
+    table = pa.table({"job_title": ["Nurse", "NULL"], "experience": ["Wards", "x"],
+                      "email": ["ana@example.com", "bo@example.com"], "address": [["1 High St"], ["2 Low Rd"]]})
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    result = _read(buf.getvalue(), "cvs.parquet", CVS)
+    assert result.accepted["job_desc"].tolist() == ["Wards"]
+    assert _reasons(result) == ["missing job_title"]
+    assert "example.com" not in result.quarantined["raw"].iloc[0]
+
+
 # --- 6. words for "no value" ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("filename", ["p.csv", "p.tsv", "p.csv.gz"])

@@ -439,17 +439,20 @@ def _parquet_records(data: bytes | bytearray, filename: str, partner: PartnerSpe
         if expanded > partner.max_bytes:
             raise DropError(f"{filename}: {expanded:,} bytes once decompressed, over the limit of "
                             f"{partner.max_bytes:,} bytes (max_bytes of partner '{partner.name}')")
-        table = file.read()
+        names = file.schema_arrow.names
+        _check_columns(names, filename, partner)
+        read = {partner.source_column(c) for c in _read_columns(partner)}
+        # a CV's other columns (names, e-mails, ...) are never read
+        table = file.read(columns=[n for n in names if n in read] if partner.is_cv else None)
     except DropError:
         raise
     except Exception as exc:  # pyarrow raises several types for corrupt files
         raise DropError(f"{filename}: not a readable Parquet file ({exc})") from exc
-    _check_columns(table.column_names, filename, partner)
     records: list[Record] = [
         (i, row, None, json.dumps(row, default=_json_default, ensure_ascii=False))
         for i, row in enumerate(table.to_pylist(), start=1)
     ]
-    return _Parsed(table.column_names, records, file.metadata.num_rows, file.metadata.num_rows)
+    return _Parsed(names, records, file.metadata.num_rows, file.metadata.num_rows)
 
 
 def _json_default(value: Any) -> Any:
