@@ -1,20 +1,25 @@
-"""Leave-out evaluation of the candidate ranking: can the pipeline rediscover occupations the index lost?
+"""Leave-out evaluation of the candidate ranking on real vacancy titles: can the pipeline find work the index lost?
 
-    .venv/bin/python bench/novelty_leaveout.py [--removed 20] [--seed 0] [--data ../shared/data]
+    .venv/bin/python bench/novelty_leaveout.py [--leave-out groups|occupations] [--removed 25] [--seeds 0 1]
+        [--data ../shared/data] [--dump folder]
 
-1. Removed occupations: ESCO occupations with no label in the ILO index of titles (the ILO never listed them)
-   and at least ``--min-labels`` English labels no other occupation carries; ``--removed`` of them at random.
-2. They leave the index through the configuration: a settings file with the ILO and ESCO reference sources
-   (structure, index of titles, ESCO en/es/it/pt) and ``index.exclude_files`` naming their URIs (their ESCO
-   labels go; the rest of their unit group stays, as for a real new occupation).
-3. Posts: the removed occupations' own English labels as titles, 30 to 120 posts each with Zipf-like
-   repetition, mixed with every JobBERT title of the other occupations (about 14,000 real raw vacancy titles);
-   employers and months are drawn at random, the same way for all posts, so neither helps.
-4. Embed, code against the reduced index, cluster, rank; then, with K = 2 x removed: a top-K candidate is
-   correct when most of its posts belong to a removed occupation (precision@K), and a removed occupation is
-   found when it is the majority of some top-K candidate (recall@K). Also printed for K = removed and 3 x removed.
-   A removed occupation split over several clusters counts once in recall but each time in precision, so
-   precision@K at K = 2 x removed can pass 0.5 only through such splits; K = removed shows the ranking alone.
+1. Posts: every JobBERT dev title (about 15,000 real raw vacancy titles with their ESCO occupation and ISCO-08
+   unit group), each posted 1 to a few times (the same geometric draw for every title), with employers and months
+   drawn at random the same way for all posts, so neither helps.
+2. What leaves the index, from every source of the default bundle (ESCO, the ILO index, the structure, the UK,
+   Colombian and Brazilian indexes):
+   - ``groups``: whole unit groups (every label of the code, its structure title included, and every label of
+     another group that reads like one of them or like one of the group's posted titles), drawn among the groups
+     with 15 to 150 of the titles; the work is then new to the index as a unit group would be. The right suggested
+     parent is a group of the same minor group (where an expert would place the new unit group).
+   - ``occupations``: ESCO occupations with at least 12 titles, with every label, in any source and language, that
+     reads like one of their ESCO labels or one of their posted titles; their unit group stays. The right
+     suggested parent is their unit group.
+3. Embed, code against the reduced default index, cluster, rank, as the pipeline does; then, with K = 2 x removed:
+   a candidate is correct when most of its posts are of removed work; precision@10, precision@K, recall@K (a
+   removed group or occupation is found when it is the majority of some top-K candidate), and the share of correct
+   top-K candidates whose suggested parent is right.
+Seeds 0 and 1 are the ones the ranking was tuned on; report the others (docs/novelty.md says which were used).
 """
 
 from __future__ import annotations
@@ -31,141 +36,161 @@ from stages import cluster_titles, code_posts, embed_titles, rank
 
 from isco_assets.lib.cluster_tracking import RegistryState
 from isco_assets.lib.coding import CodingService
-from isco_assets.lib.config import load_config
+from isco_assets.lib.config import bundled_sources, load_config
+from isco_assets.lib.index_sources import build_index_labels, label_key
 from isco_assets.lib.layout import DataLayout
+from isco_assets.lib.novelty import VERDICTS, candidates_of
 from isco_assets.lib.taxonomy import load_taxonomy
 from isco_assets.lib.text import coding_title, normalize_title
 
 BENCH = Path(__file__).resolve().parent
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
+GROUP_TITLES = (15, 150)  # titles a removed unit group has in the file
+OCCUPATION_TITLES = 12
 
 
-def esco_labels(data: Path) -> pd.DataFrame:
-    """One row per (English ESCO occupation, label), with the label normalized like a job title."""
-    esco = pd.read_csv(data / "reference" / "esco_occupations_en.csv", dtype=str, keep_default_na=False)
-    labels = esco.assign(label=(esco["preferred_label"] + "|" + esco["alt_labels"]).str.split(r"[|\n]")).explode(
-        "label")
-    labels["label"] = labels["label"].str.strip()
-    labels["norm"] = labels["label"].map(normalize_title)
-    return labels[labels["norm"] != ""].drop_duplicates(["esco_uri", "norm"])[["esco_uri", "preferred_label", "label",
-                                                                               "norm"]]
+def real_titles(data: Path) -> pd.DataFrame:
+    jobs = pd.read_csv(data / "jobs" / "jobbert_v1_titles_dev.csv", dtype=str, keep_default_na=False)
+    return jobs.loc[(jobs["esco_uri"] != "") & (jobs["isco_code"] != ""), ["job_title", "esco_uri", "isco_code"]]
 
 
-def choose_removed(data: Path, labels: pd.DataFrame, n: int, min_labels: int, seed: int) -> list[str]:
-    """URIs of ESCO occupations none of whose labels is an ILO index title, with at least ``min_labels`` labels
-    of their own (labels that no other occupation carries), ``n`` of them at random."""
-    ilo = pd.read_csv(data / "reference" / "isco08_index_titles.csv", dtype=str, keep_default_na=False)
-    ilo_titles = {normalize_title(_uninvert(t)) for t in ilo["title"]}
-    in_ilo = set(labels.loc[labels["norm"].isin(ilo_titles), "esco_uri"])
-    own = labels[~labels["norm"].duplicated(keep=False)]
-    sizes = own.groupby("esco_uri").size()
-    pool = sorted(set(sizes[sizes >= min_labels].index) - in_ilo)
-    rng = np.random.default_rng(seed)
-    return sorted(rng.choice(pool, size=min(n, len(pool)), replace=False).tolist())
+def choose_removed(titles: pd.DataFrame, mode: str, n: int, seed: int) -> list[str]:
+    """Unit-group codes or occupation URIs, ``n`` of them at random among those with enough titles."""
+    column = "isco_code" if mode == "groups" else "esco_uri"
+    sizes = titles.groupby(column).size()
+    low, high = GROUP_TITLES if mode == "groups" else (OCCUPATION_TITLES, 10**9)
+    pool = sorted(sizes[(sizes >= low) & (sizes <= high)].index)
+    return sorted(np.random.default_rng(seed).choice(pool, size=min(n, len(pool)), replace=False).tolist())
 
 
-def removed_posts(labels: pd.DataFrame, removed: list[str], rng: np.random.Generator) -> pd.DataFrame:
-    """Posts titled with the removed occupations' own labels: 30 to 120 posts each, spread over the labels with
-    Zipf-like weights (a few labels common, most rare), as real ads name an occupation."""
-    own = labels[~labels["norm"].duplicated(keep=False) & labels["esco_uri"].isin(removed)]
-    rows = []
-    for uri, part in own.groupby("esco_uri"):
-        order = rng.permutation(len(part))
-        weights = 1.0 / (1 + np.arange(len(part)))
-        picks = rng.choice(order, size=int(rng.integers(30, 121)), p=weights / weights.sum())
-        rows += [(part["label"].iloc[i], uri) for i in picks]
-    return pd.DataFrame(rows, columns=["job_title", "esco_uri"])
+def esco_names(uris: set[str]) -> set[str]:
+    """Every ESCO label (preferred and alternative, every bundled language) of the occupations ``uris``."""
+    names: set[str] = set()
+    for source in bundled_sources(everything=True):
+        if source.kind != "esco":
+            continue
+        esco = pd.read_csv(source.path, dtype=str, keep_default_na=False)
+        esco = esco[esco["esco_uri"].isin(uris)]
+        for preferred, alternative in zip(esco["preferred_label"], esco["alt_labels"], strict=True):
+            names.update(t.strip() for t in [*preferred.split("/"), *alternative.split("|")] if t.strip())
+    return names
 
 
-def _uninvert(title: str) -> str:
-    head, sep, qualifier = title.partition(",")
-    return f"{qualifier.strip()} {head.strip()}" if sep and "," not in qualifier else title
+def exclusions(titles: pd.DataFrame, mode: str, removed: list[str]) -> list[str]:
+    """The removed codes or URIs, and every label of any source that names the removed work: its own index
+    labels (a group's in every source, an occupation's ESCO labels) and its posted titles."""
+    column = "isco_code" if mode == "groups" else "esco_uri"
+    names = set(titles.loc[titles[column].isin(removed), "job_title"])
+    if mode == "groups":
+        labels = build_index_labels(load_taxonomy(), bundled_sources())
+        names |= set(labels.loc[labels["code"].isin(removed), "label"])
+    else:
+        names |= esco_names(set(removed))
+    return sorted(set(removed) | {label_key(t) for t in names if normalize_title(t)})
 
 
-def leaveout_config(folder: Path, data: Path, removed: list[str]) -> Path:
-    """A settings file: the ILO and ESCO reference sources, minus the removed occupations. O*NET stays out: its
-    titles would bring the removed occupations back under other names."""
-    reference = data.resolve() / "reference"
-    sources = [{"kind": "isco_structure", "path": str(reference / "isco08_structure.csv")},
-               {"kind": "ilo_index", "path": str(reference / "isco08_index_titles.csv")}]
-    sources += [{"kind": "esco", "path": str(reference / f"esco_occupations_{lang}.csv"), "language": lang}
-                for lang in ("en", "es", "it", "pt")]
-    exclude = folder / "removed_occupations.txt"
-    exclude.write_text("\n".join(removed) + "\n", encoding="utf-8")
-    path = folder / "leaveout.yaml"
-    path.write_text(yaml.safe_dump({"index": {"sources": sources, "exclude_files": [str(exclude)]}}), encoding="utf-8")
-    return path
-
-
-def evaluate(candidates: pd.DataFrame, assignments: pd.DataFrame, posts: pd.DataFrame, removed: list[str],
-             k: int) -> dict[str, float]:
-    """Precision and recall at ``k``: a candidate is correct when most of its posts are of a removed occupation."""
-    labelled = posts.merge(assignments[["title_norm", "cluster_id"]], on="title_norm")
-    majority = labelled[labelled["cluster_id"] >= 0].groupby("cluster_id")["esco_uri"].agg(
-        lambda s: s.value_counts().index[0] if s.value_counts().iloc[0] / len(s) > 0.5 else "")
-    top = candidates.head(k)["cluster_id"].map(majority).fillna("")
-    hits = top[top.isin(removed)]
-    return {"k": k, "precision": len(hits) / max(1, len(top)), "recall": hits.nunique() / len(removed),
-            "found": hits.nunique()}
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--removed", type=int, default=20)
-    parser.add_argument("--min-labels", type=int, default=6)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--data", type=Path, default=BENCH.parent.parent / "shared" / "data")
-    parser.add_argument("--dump", type=Path, help="write the ranked candidates with their majority occupation here")
-    args = parser.parse_args()
-    labels = esco_labels(args.data)
-    removed = choose_removed(args.data, labels, args.removed, args.min_labels, args.seed)
-    rng = np.random.default_rng(args.seed)
-    jobs = pd.read_csv(args.data / "jobs" / "jobbert_v1_titles_dev.csv", dtype=str, keep_default_na=False)
-    jobs = pd.concat([jobs.loc[(jobs["esco_uri"] != "") & ~jobs["esco_uri"].isin(removed), ["job_title", "esco_uri"]],
-                      removed_posts(labels, removed, rng)], ignore_index=True)
-    posts = pd.DataFrame({
-        "job_title": jobs["job_title"], "esco_uri": jobs["esco_uri"], "language": "en",
+def posts_frame(titles: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    jobs = titles.loc[titles.index.repeat(rng.geometric(0.6, len(titles)))].reset_index(drop=True)
+    return pd.DataFrame({
+        "job_title": jobs["job_title"], "esco_uri": jobs["esco_uri"], "isco_code_true": jobs["isco_code"],
+        "language": "en", "desc_en": "", "desc_language": "",
         "title_norm": jobs["job_title"].map(lambda t: normalize_title(t) or t.strip().lower()),
         "title_code": jobs["job_title"].map(lambda t: coding_title(t) or t.strip().lower()),
         "company": [f"employer {i}" for i in rng.integers(0, 300, len(jobs))],
         "period": rng.choice(MONTHS, len(jobs)), "source": "jobbert", "country": "SG",
     })
+
+
+def majority(posts: pd.DataFrame, assignments: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Per cluster: its majority value of ``column`` and that value's share."""
+    labelled = posts.merge(assignments[["title_norm", "cluster_id"]], on="title_norm")
+    counts = labelled[labelled["cluster_id"] >= 0].groupby(["cluster_id", column]).size().rename("n").reset_index()
+    counts["share"] = counts["n"] / counts.groupby("cluster_id")["n"].transform("sum")
+    best = counts.sort_values(["cluster_id", "share"], ascending=[True, False]).drop_duplicates("cluster_id")
+    return best.set_index("cluster_id")[[column, "share"]].rename(columns={column: "majority"})
+
+
+def evaluate(candidates: pd.DataFrame, truth: pd.DataFrame, mode: str, removed: list[str], k: int) -> dict:
+    top = candidates.head(k).join(truth, on="cluster_id")
+    correct = top["majority"].isin(removed) & (top["share"] > 0.5)
+    head = correct.head(10)
+    right_parent = top.loc[correct].apply(lambda r: _parent_right(r, mode), axis=1)
+    return {"precision@10": float(head.mean()) if len(head) else 0.0,
+            "precision@k": float(correct.mean()) if len(top) else 0.0,
+            "recall@k": top.loc[correct, "majority"].nunique() / len(removed),
+            "parent_right": float(right_parent.mean()) if len(right_parent) else 0.0,
+            "candidates": len(candidates)}
+
+
+def _parent_right(row: pd.Series, mode: str) -> bool:
+    parent = str(row["suggested_parent"] or "")
+    return parent[:3] == str(row["majority"])[:3] if mode == "groups" else parent == row["truth_code"]
+
+
+def run_seed(data: Path, mode: str, n: int, seed: int, dump: Path | None) -> dict:
+    titles = real_titles(data)
+    removed = choose_removed(titles, mode, n, seed)
+    rng = np.random.default_rng(seed)
+    posts = posts_frame(titles, rng)
+    posts["removed_key"] = posts["isco_code_true"] if mode == "groups" else posts["esco_uri"]
     taxonomy = load_taxonomy()
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        config = load_config(leaveout_config(Path(tmp), args.data, removed))
+        exclude = Path(tmp) / "removed.txt"
+        exclude.write_text("\n".join(exclusions(titles, mode, removed)) + "\n", encoding="utf-8")
+        settings = Path(tmp) / "leaveout.yaml"
+        settings.write_text(yaml.safe_dump({"index": {"exclude_files": [str(exclude)]}}), encoding="utf-8")
+        config = load_config(settings)
     layout = DataLayout.from_env()
     service = CodingService.build(config, layout)
-    titles, weights, vectors, _ = embed_titles(service, posts["title_norm"])
+    unique, weights, vectors, _ = embed_titles(service, posts["title_norm"])
     coded = code_posts(service, posts, taxonomy, layout.cache / "codes")
-    clustered = cluster_titles(titles, weights, vectors, config.clustering, RegistryState.empty(), "leaveout",
+    clustered = cluster_titles(unique, weights, vectors, config.clustering, RegistryState.empty(), "leaveout",
                                pd.Timestamp.now(tz="UTC"))
-    candidates, _ = rank(clustered, coded, taxonomy)
+    judged, _ = rank(clustered, coded, taxonomy, service.coder.labels, config.novelty)
+    candidates = candidates_of(judged)
     seconds = time.perf_counter() - start
-    n_removed_posts = int(posts["esco_uri"].isin(removed).sum())
-    print(f"{len(removed)} occupations removed ({n_removed_posts:,} of {len(posts):,} posts), "
-          f"{len(service.coder.labels):,} index labels left, {len(titles):,} unique titles, "
-          f"{len(candidates):,} clusters, {seconds:.0f} s")
-    print("| K | precision@K | recall@K | removed occupations found |\n|---|---|---|---|")
-    for k in (len(removed), 2 * len(removed), 3 * len(removed)):
-        r = evaluate(candidates, clustered.assignments, posts, removed, k)
-        print(f"| {k} | {r['precision']:.2f} | {r['recall']:.2f} | {r['found']} of {len(removed)} |")
-    names = labels.drop_duplicates("esco_uri").set_index("esco_uri")["preferred_label"]
-    top = candidates.head(2 * len(removed))
-    labelled = posts.merge(clustered.assignments[["title_norm", "cluster_id"]], on="title_norm")
-    if args.dump:
-        shares = labelled[labelled["cluster_id"] >= 0].groupby("cluster_id")["esco_uri"].agg(
-            lambda s: (s.value_counts().index[0], s.value_counts().iloc[0] / len(s)))
-        found = candidates["cluster_id"].map(shares)
-        candidates.assign(majority=found.str[0], majority_share=found.str[1],
-                          removed=found.str[0].isin(removed) & (found.str[1] > 0.5)).to_parquet(args.dump)
-    print("\nTop candidates (majority occupation, * = removed):")
+    truth = majority(posts, clustered.assignments, "removed_key")
+    codes = posts.drop_duplicates("removed_key").set_index("removed_key")["isco_code_true"]
+    truth["truth_code"] = truth["majority"].map(codes)
+    result = evaluate(candidates, truth, mode, removed, 2 * n)
+    if dump:
+        dump.mkdir(parents=True, exist_ok=True)
+        judged.join(truth, on="cluster_id").assign(removed=lambda f: f["majority"].isin(removed)).to_parquet(
+            dump / f"{mode}_{seed}_candidates.parquet")
+        coded.merge(clustered.assignments[["title_norm", "cluster_id"]], on="title_norm").assign(
+            removed=lambda f: f["removed_key"].isin(removed)).drop(columns=["top_codes"], errors="ignore").to_parquet(
+            dump / f"{mode}_{seed}_posts.parquet")
+    removed_posts = int(posts["removed_key"].isin(removed).sum())
+    verdicts = judged["verdict"].value_counts().reindex(VERDICTS, fill_value=0).to_dict()
+    print(f"seed {seed}: {len(removed)} {mode} removed ({removed_posts:,} of {len(posts):,} posts), "
+          f"{len(service.coder.labels):,} index labels left, {len(unique):,} unique titles, "
+          f"{len(judged)} clusters {verdicts}, {seconds:.0f} s")
+    top = candidates.head(15).join(truth, on="cluster_id")
     for row in top.itertuples(index=False):
-        part = labelled[labelled["cluster_id"] == row.cluster_id]["esco_uri"].value_counts()
-        uri, share = part.index[0], part.iloc[0] / part.sum()
-        mark = "*" if uri in removed and share > 0.5 else " "
-        print(f"{row.rank:>3} {mark} {row.novelty_score:.3f} {row.n_posts:>4} {row.name[:40]:<40} "
-              f"{names.get(uri, uri)[:40]} ({share:.0%})")
+        mark = "*" if row.majority in removed and row.share > 0.5 else " "
+        print(f"  {row.rank:>3} {mark} {row.novelty_score:.3f} {row.n_posts:>4} {str(row.name)[:36]:<36} "
+              f"parent {row.suggested_parent} ({row.majority} {row.share:.0%})")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--leave-out", choices=("groups", "occupations"), default="groups")
+    parser.add_argument("--removed", type=int, default=25)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[2, 3, 4], help="0 and 1 are the tuning seeds")
+    parser.add_argument("--data", type=Path, default=BENCH.parent.parent / "shared" / "data")
+    parser.add_argument("--dump", type=Path, help="write each seed's candidates and coded posts here (Parquet)")
+    args = parser.parse_args()
+    if not (args.data / "jobs" / "jobbert_v1_titles_dev.csv").is_file():
+        raise SystemExit(f"no JobBERT dev titles under {args.data / 'jobs'}; pass --data")
+    results = [run_seed(args.data, args.leave_out, args.removed, s, args.dump) for s in args.seeds]
+    k = 2 * args.removed
+    print(f"\n| seed | precision@10 | precision@{k} | recall@{k} | parent right | candidates |")
+    print("|---|---|---|---|---|---|")
+    for seed, r in zip(args.seeds, results, strict=True):
+        print(f"| {seed} | {r['precision@10']:.2f} | {r['precision@k']:.2f} | {r['recall@k']:.2f} | "
+              f"{r['parent_right']:.2f} | {r['candidates']} |")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from isco_assets.lib.demo import write_demo_drop
 from isco_assets.lib.drops import PartnerSpec, read_drop
 from isco_assets.lib.language import LanguageDetector
 from isco_assets.lib.layout import DataLayout
+from isco_assets.lib.novelty import candidates_of
 from isco_assets.lib.posts import clean_posts, masked_drop, union_posts
 from isco_assets.lib.report import render_report, report_figures
 from isco_assets.lib.taxonomy import load_taxonomy
@@ -121,7 +122,8 @@ def process(
         state = record_drops(clustered.state, coded["drop_id"].unique().tolist(), at)
         arrival = coded["drop_id"].map(state.drops.set_index("drop_id")["first_seen"])
         coded = coded.assign(period=post_periods(coded["posted_at"], arrival), source=coded["partner"])
-        candidates, _ = rank(clustered, coded, taxonomy)
+        judged, _ = rank(clustered, coded, taxonomy, service.coder.labels, load_config().novelty)
+        candidates = candidates_of(judged)
     with stages.stage("report"):
         render_report(candidates, clustered.assignments, report_figures(candidates, clustered.assignments))
     coding_titles = coded.drop_duplicates("title_code")
@@ -130,7 +132,7 @@ def process(
     print(f"  {union.rows_in:,} rows, {union.rows_out:,} after dedup, {len(titles):,} unique normalized titles "
           f"({encoded:,} encoded now), {len(coding_titles):,} coding titles ({voted:,} with the multilingual vote), "
           f"{described:,} posts read with their description, "
-          f"{len(candidates):,} clusters "
+          f"{len(judged):,} clusters, {len(candidates):,} candidates "
           f"({clustered.tracked.matched} kept their id, {clustered.tracked.new} new), "
           f"{int((clustered.tracked.labels == -1).sum()):,} noise titles")
     return state, candidates

@@ -15,9 +15,10 @@ from isco_assets.lib.cluster_periods import activity_table
 from isco_assets.lib.cluster_tracking import ClusterTables, RegistryState, cluster_tables
 from isco_assets.lib.clustering import cluster_vectors
 from isco_assets.lib.coding import CodedTitles, CodingService, describe_ambiguous_posts, title_languages
-from isco_assets.lib.config import ClusterSettings
-from isco_assets.lib.novelty import rank_candidates
+from isco_assets.lib.config import ClusterSettings, NoveltySettings
+from isco_assets.lib.novelty import judge_clusters
 from isco_assets.lib.taxonomy import IscoTaxonomy
+from isco_assets.lib.vagueness import IndexWords
 
 
 def embed_titles(service: CodingService, title_norm: pd.Series) -> tuple[list[str], np.ndarray, np.ndarray, int]:
@@ -54,12 +55,17 @@ def cluster_titles(
     return cluster_tables(state, run_id, at, titles, weights, vectors, clustering.labels)
 
 
-def rank(clustered: ClusterTables, coded: pd.DataFrame, taxonomy: IscoTaxonomy) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Candidates and the activity table; ``coded`` holds one row per post with the coder's columns, ``title_norm``
-    and whichever of period, source, country, language, company it has. Names are the most common title."""
+def rank(
+    clustered: ClusterTables, coded: pd.DataFrame, taxonomy: IscoTaxonomy, labels: pd.DataFrame,
+    settings: NoveltySettings,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every cluster judged (candidates first) and the activity table; ``coded`` holds one row per post with the
+    coder's columns, ``title_norm`` and whichever of period, source, country, language, company it has; ``labels``
+    the index's. Names are the most common title."""
     posts = coded.merge(clustered.assignments[["title_norm", "cluster_id"]], on="title_norm", how="left")
     activity = activity_table(posts)
     clusters = clustered.clusters.drop(columns=["centroid"])
     names = pd.DataFrame({"cluster_id": clusters["cluster_id"], "summary": "",
                           "name": [next(iter(t)) for t in clusters["top_titles"]]})
-    return rank_candidates(clusters, names, posts, taxonomy, activity=activity), activity
+    words = IndexWords.of(labels, settings.generic_groups)
+    return judge_clusters(clusters, names, posts, taxonomy, activity, settings, words), activity

@@ -298,6 +298,7 @@ def run_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=10, help="candidates to print")
     _config_arg(parser)
     args = parser.parse_args(argv)
+    from isco_assets.lib.report import REPORT_NAME
     from isco_assets.runner import run_pipeline
 
     layout = DataLayout.from_env()
@@ -311,13 +312,18 @@ def run_main(argv: Sequence[str] | None = None) -> int:
     if outcome.candidates is None:
         print("the pipeline failed; see the messages above", file=sys.stderr)
         return 1
-    print(f"\n{outcome.posts:,} posts coded; top {args.top} novel-occupation candidates:")
-    top = outcome.candidates.head(args.top)
-    for row in top.itertuples(index=False):
+    candidates = outcome.candidates
+    if candidates.empty:
+        print(f"\n{outcome.posts:,} posts coded; no novel-occupation candidates: the index covers every cluster")
+    else:
+        print(f"\n{outcome.posts:,} posts coded; top {min(args.top, len(candidates))} of {len(candidates)} "
+              f"novel-occupation candidates (clusters the index does not cover):")
+    for row in candidates.head(args.top).itertuples(index=False):
         examples = ", ".join(list(row.example_titles)[:3])
         print(f"{row.rank:>3}. {row.name:<40} score {row.novelty_score:.3f}  posts {row.n_posts:>5}  "
               f"parent {row.suggested_parent}  e.g. {examples}")
-    print(f"\nexports: {layout.exports}/novel_occupation_candidates.csv and .xlsx")
+    print(f"\nexports: {layout.exports}/novel_occupation_candidates.csv and .xlsx, report: "
+          f"{layout.exports / REPORT_NAME}")
     print(f"tables:  {layout.tables} (Parquet; query with duckdb or pandas)")
     return 2 if outcome.failed_drops else 0
 

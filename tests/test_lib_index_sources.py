@@ -13,6 +13,7 @@ from isco_assets.lib.index_sources import (
     INDEX_COLUMNS,
     build_index_labels,
     crosswalk_targets,
+    label_key,
     language_key,
     title_key,
 )
@@ -101,6 +102,16 @@ def test_exclude_one_language_of_an_occupation(esco_file: Path, tmp_path: Path) 
     u1 = frame[frame["concept"] == "u1"]
     assert list(u1["label"]) == ["software developer"]  # its English label stays
     assert "enfermeiro" in set(frame["label"])  # other occupations keep their Portuguese labels
+
+
+def test_exclude_a_name_from_every_source(esco_file: Path, tmp_path: Path) -> None:
+    ilo = _csv(tmp_path / "ilo.csv", ["title", "isco_code"], [["Developer, software", "2512"], ["Baker", "7512"]])
+    english = _csv(tmp_path / "esco_en.csv", ["esco_uri", "isco_code", "preferred_label"],
+                   [["u9", "2513", "Software Developer"]])
+    sources = [IndexSource("ilo_index", ilo), IndexSource("esco", english, language="en")]
+    frame = build_index_labels(load_taxonomy(), sources, exclude={label_key("Software developer (m/w/d)")})
+    assert "software developer" not in set(frame["label_norm"])  # gone from both sources, under both codes
+    assert "baker" in set(frame["label_norm"])
 
 
 def test_ilo_index_titles_are_uninverted(tmp_path: Path) -> None:

@@ -1,12 +1,13 @@
-"""Ranking clusters as novel-occupation candidates on hand-made frames."""
+"""Judging clusters against the index and ranking the uncovered ones as candidates, on hand-made frames."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from isco_assets.lib.novelty import CANDIDATE_COLUMNS, EVIDENCE_COLUMNS, distinctiveness, rank_candidates
+from isco_assets.lib.novelty import CANDIDATE_COLUMNS, EVIDENCE_COLUMNS, candidates_of, distinctiveness, judge_clusters
 from isco_assets.lib.taxonomy import load_taxonomy
+from isco_assets.lib.vagueness import IndexWords
 
 WORDS = {-1: "assorted work", 0: "dronist", 1: "annotator", 2: "influencer"}  # each cluster's own title
 
@@ -45,9 +46,13 @@ def _frames(posts: list[dict[str, object]]) -> tuple[pd.DataFrame, pd.DataFrame,
     return clusters, names, frame
 
 
-def _rank(posts: list[dict[str, object]], **kwargs: int) -> pd.DataFrame:
+def _judge(posts: list[dict[str, object]], words: IndexWords | None = None) -> pd.DataFrame:
     clusters, names, frame = _frames(posts)
-    return rank_candidates(clusters, names, frame, load_taxonomy(), **kwargs)
+    return judge_clusters(clusters, names, frame, load_taxonomy(), words=words)
+
+
+def _rank(posts: list[dict[str, object]], top_n: int = 0) -> pd.DataFrame:
+    return candidates_of(_judge(posts), top_n)
 
 
 def test_low_scoring_cluster_ranks_above_a_median_one() -> None:
@@ -56,11 +61,11 @@ def test_low_scoring_cluster_ranks_above_a_median_one() -> None:
     assert ranked["cluster_id"].tolist() == [1, 0]
     assert ranked["rank"].tolist() == [1, 2]
     top, ordinary = ranked.iloc[0], ranked.iloc[1]
-    # coverage gap: the share of the language's posts scoring above the cluster's best-coded posts
-    assert top["coverage_gap"] == pytest.approx(0.8)  # only its own 20 of 100 posts score no higher
-    assert top["uncertain_share"] == 1.0
-    assert ordinary["coverage_gap"] == pytest.approx(0.3, abs=0.02)  # above the middle of the background
-    assert ordinary["uncertain_share"] == 0.0
+    # coverage gap: where the best-coded posts lie between the floor (0.55) and a named title (0.95)
+    assert top["coverage_gap"] == 1.0  # below the floor
+    assert ordinary["coverage_gap"] == pytest.approx(0.625)
+    assert top["verdict"] == ordinary["verdict"] == "candidate"
+    assert top["coverage_evidence"].startswith("not covered: median similarity to the nearest label 0.35")
     assert top["distinctiveness"] == ordinary["distinctiveness"] == 1.0
     assert top["novelty_score"] > ordinary["novelty_score"]
     assert top["name"] == "cluster 1"
@@ -85,14 +90,30 @@ def test_single_company_cluster_is_penalised() -> None:
     assert ranked.loc[0, "novelty_score"] == pytest.approx(expected, abs=1e-3)
 
 
-def test_scores_are_read_relative_to_the_language() -> None:
-    # Malay titles score lower across the board: a Malay cluster at the Malay median is ordinary,
-    # an English cluster well below the English median is not.
-    posts = (_background(40, "en", 0.75) + _background(40, "ms", 0.45)
-             + _posts(0, 20, 0.45, language="ms") + _posts(1, 20, 0.55, language="en"))
-    ranked = _rank(posts).set_index("cluster_id")
-    assert ranked.loc[1, "rank"] == 1
-    assert ranked.loc[0, "coverage_gap"] < ranked.loc[1, "coverage_gap"]
+def test_coverage_is_absolute_so_a_board_with_nothing_new_has_no_candidates() -> None:
+    # every cluster sits well below the board's other posts, but the index names or describes each of them
+    named = _posts(0, 5, 0.97) + _posts(0, 15, 0.60)  # a fifth of the posts match a label almost word for word
+    described = _posts(1, 20, 0.88)  # the median post lies close to a label
+    judged = _judge(_background(60, centre=0.99) + named + described).set_index("cluster_id")
+    assert judged["verdict"].to_dict() == {0: "covered", 1: "covered"}
+    assert judged.loc[0, "coverage_evidence"].startswith("named by the index: 25% of posts")
+    assert judged.loc[1, "coverage_evidence"].startswith("described by the index: median similarity")
+    ranked = _rank(_background(60, centre=0.99) + named + described)
+    assert ranked.empty and list(ranked.columns) == list(CANDIDATE_COLUMNS)
+
+
+def test_vague_titles_are_judged_vague_not_ranked() -> None:
+    index = pd.DataFrame({"code": [f"{1000 + i}" for i in range(50)] * 2,
+                          "label_norm": [f"general clerk {i}" for i in range(50)] + [f"worker {i}" for i in range(50)]})
+    words = IndexWords.of(index, groups=40)
+    assert {"general", "worker", "clerk"} <= words.generic
+    posts = (_background() + _posts(0, 20, 0.40, title="general worker") + _posts(1, 20, 0.40, title="protege")
+             + _posts(2, 20, 0.40, title="drone worker"))
+    judged = _judge(posts, words).set_index("cluster_id")
+    assert judged["verdict"].to_dict() == {0: "vague", 1: "vague", 2: "candidate"}  # protege: a contract word
+    assert judged.loc[0, "coverage_evidence"].startswith("100% of titles name no work")
+    # without the index's words, contract words still make a title vague; generic ones need the index
+    assert sorted(_rank(posts)["cluster_id"]) == [0, 2]
 
 
 def test_nec_coded_posts_count_as_uncertain_evidence_not_score() -> None:
@@ -105,12 +126,11 @@ def test_nec_coded_posts_count_as_uncertain_evidence_not_score() -> None:
 
 def test_coverage_gap_follows_the_best_coded_posts_not_the_average() -> None:
     # an ordinary occupation: the index's own title scores well, its noisy variants badly
-    ordinary = _posts(0, 4, 0.95) + _posts(0, 16, 0.30)
+    ordinary = _posts(0, 4, 0.96) + _posts(0, 16, 0.30)
     new = _posts(1, 20, 0.55)  # every title far from the index, none as far as the noisy variants
-    ranked = _rank(_background() + ordinary + new).set_index("cluster_id")
-    assert ranked.loc[1, "rank"] == 1
-    assert ranked.loc[0, "coverage_gap"] == 0.0
-    assert ranked.loc[0, "novelty_score"] == 0.0
+    judged = _judge(_background() + ordinary + new).set_index("cluster_id")
+    assert judged.loc[0, "verdict"] == "covered" and judged.loc[0, "coverage_gap"] == 0.0
+    assert judged.loc[1, "verdict"] == "candidate" and judged.loc[1, "coverage_gap"] == 1.0
 
 
 def test_a_vague_title_made_of_common_words_ranks_below_a_distinctive_one() -> None:
@@ -158,7 +178,7 @@ def test_top_n_and_empty_input() -> None:
     ranked = _rank(posts, top_n=2)
     assert ranked["cluster_id"].tolist() == [1, 2]
     clusters, names, frame = _frames(_background())
-    empty = rank_candidates(clusters, names, frame, load_taxonomy())
+    empty = candidates_of(judge_clusters(clusters, names, frame, load_taxonomy()))
     assert empty.empty
     assert list(empty.columns) == list(CANDIDATE_COLUMNS)
 
@@ -197,17 +217,16 @@ def test_spread_over_countries_and_sources_breaks_ties() -> None:
     assert ranked.loc[0, "by_country"] == [{"key": "US", "n": 20}]
 
 
-def test_ordinary_cluster_scores_zero_however_big_spread_and_growing() -> None:
-    ordinary = _dated(_posts(0, 200, 0.80, companies=20), MONTHS[-1:])
+def test_ordinary_cluster_is_covered_however_big_spread_and_growing() -> None:
+    ordinary = _dated(_posts(0, 200, 0.90, companies=20), MONTHS[-1:])
     ranked = _rank(_dated(_background(), MONTHS) + ordinary + _dated(_posts(1, 10, 0.40), MONTHS))
-    assert ranked["cluster_id"].tolist() == [1, 0]
-    assert ranked.iloc[1]["novelty_score"] == 0.0
+    assert ranked["cluster_id"].tolist() == [1]
 
 
 def test_every_candidate_carries_its_evidence_and_tracking() -> None:
     clusters, names, frame = _frames(_dated(_background(), MONTHS) + _dated(_posts(0, 12, 0.40), MONTHS))
     clusters = clusters.assign(origin=["noise"], first_seen=[pd.Timestamp("2026-03-01", tz="UTC")], runs_present=[2])
-    row = rank_candidates(clusters, names, frame, load_taxonomy()).iloc[0]
+    row = candidates_of(judge_clusters(clusters, names, frame, load_taxonomy())).iloc[0]
     assert row["origin"] == "noise" and row["runs_present"] == 2
     for column in EVIDENCE_COLUMNS:
         assert len(row[column]) > 0, column

@@ -149,6 +149,19 @@ class ClusterSettings:
 
 
 @dataclass(frozen=True)
+class NoveltySettings:
+    """When the index already describes a cluster's work (``novelty.py``); similarities are the main model's
+    (tuned for the packaged MiniLM on the real-title leave-out benchmark, ``docs/novelty.md``)."""
+
+    named_similarity: float = 0.95  # a post whose best label is this similar is named by the index
+    named_share: float = 0.2  # a cluster with this share of named posts is covered
+    close_similarity: float = 0.85  # a cluster whose median post is this similar to its best label is covered
+    floor_similarity: float = 0.55  # at or below this, a cluster's best-coded posts are as far as posts get
+    vague_share: float = 0.5  # a cluster with this share of titles that name no work is vague
+    generic_groups: int = 40  # a word in the labels of this many unit groups names no work on its own
+
+
+@dataclass(frozen=True)
 class FeedbackSettings:
     folder: str = "feedback"  # landing-zone folder experts drop reviewed workbooks into
     evidence_growth: float = 2.0  # a rejected candidate returns once its posts reach this multiple of the count then
@@ -164,6 +177,7 @@ class PlatformConfig:
     index_exclude: frozenset[str] = frozenset()  # occupation URIs (concepts) or ISCO codes left out of the index
     coder: CoderSettings = CoderSettings()
     clustering: ClusterSettings = ClusterSettings()
+    novelty: NoveltySettings = NoveltySettings()
     feedback: FeedbackSettings = FeedbackSettings()
     source_file: Path | None = None
 
@@ -231,6 +245,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> PlatformConfig:
         index_exclude=_exclude(index, base),
         coder=_coder(raw.get("coder"), base),
         clustering=_section(ClusterSettings, raw.get("clustering"), "clustering"),
+        novelty=_section(NoveltySettings, raw.get("novelty"), "novelty"),
         feedback=_section(FeedbackSettings, raw.get("feedback"), "feedback"),
         source_file=file,
     )

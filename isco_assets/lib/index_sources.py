@@ -25,6 +25,7 @@ from isco_assets.lib.text import coding_text, normalize_title
 
 LOG = logging.getLogger(__name__)
 TITLE_KEY = "title:"  # an exclude entry "title:<text>" leaves out the coded posts whose title reads as <text>
+LABEL_KEY = "label:"  # an exclude entry "label:<text>" leaves out every source's labels that normalize to <text>
 LANGUAGE_SEPARATOR = "@"  # an exclude entry "<concept>@<language>" leaves out that concept's labels in one language
 INDEX_COLUMNS = ("code", "label", "label_norm", "source", "language", "kind", "concept", "version", "weight")
 # A label row before normalization: code, label, source, language, kind, concept (the occupation it
@@ -247,8 +248,9 @@ def build_index_labels(
     """All labels, normalized like job titles, deduplicated per (code, normalized label).
 
     ``exclude`` leaves out occupations (labels whose concept is one of the URIs), an occupation's labels in
-    one language (``language_key``) and ISCO groups (labels whose code starts with one of the codes), as
-    leave-out evaluations need; a coded post also leaves when ``title_key`` of its title is in ``exclude``.
+    one language (``language_key``), ISCO groups (labels whose code starts with one of the codes) and labels of
+    any source that name a left-out occupation (``label_key``), as leave-out evaluations need; a coded post also
+    leaves when ``title_key`` of its title is in ``exclude``.
     Coded posts are normalized like the texts the coder reads (every segment of the title), so a title coded
     before finds its own label. ``stats`` receives, per source, what its reader left out and why. ``cache``: a
     folder where the normalized labels of these sources are kept (normalizing 100k labels takes seconds).
@@ -271,7 +273,8 @@ def build_index_labels(
         in_language = frame["concept"] + LANGUAGE_SEPARATOR + frame["language"]
         frame = frame[~frame["concept"].isin(left_out) & ~in_language.isin(left_out)
                       & ~frame["code"].str.startswith(codes or ("\0",))
-                      & ~(coded & (TITLE_KEY + frame["label_norm"]).isin(left_out))]
+                      & ~(coded & (TITLE_KEY + frame["label_norm"]).isin(left_out))
+                      & ~(LABEL_KEY + frame["label_norm"]).isin(left_out)]
     frame = frame[frame["label_norm"] != ""]
     frame = frame.drop_duplicates(subset=["code", "label_norm"]).reset_index(drop=True)
     return frame[list(INDEX_COLUMNS)]
@@ -305,6 +308,12 @@ def language_key(concept: str, language: str) -> str:
     """The exclude entry that leaves out one occupation's labels in one language, keeping its other languages:
     a cross-lingual leave-out asks whether a title finds its occupation through another language's labels."""
     return f"{concept}{LANGUAGE_SEPARATOR}{language}"
+
+
+def label_key(title: str) -> str:
+    """The exclude entry that leaves out every label, of any source, that reads as ``title`` once normalized:
+    an occupation is gone from the index only when no source names it any more."""
+    return LABEL_KEY + normalize_title(title)
 
 
 def title_key(title: str) -> str:

@@ -1,19 +1,17 @@
-"""Ranking clusters as novel-occupation candidates, each with the evidence an expert needs.
+"""Judging each cluster against the index, and ranking the ones it does not cover as novel-occupation candidates.
 
-The score is a coverage gap times a distinctiveness and modest multipliers. Coverage gap: the share of the posts
-of their language that score above the cluster's best-coded posts (its 90th percentile). The index covers
-languages unequally, so scores are read as ranks within the language; and an ordinary occupation's cluster
-holds the index's own title beside its noisy variants, so the best-coded posts, not the average, tell whether
-the index knows the work. Distinctiveness: how much of the use of the cluster's own words falls in the
-cluster. A new kind of work brings words of its own ("drone", "annotator"); a vague title ("head", "technical
-lead", "sales executive") is made of words spread over the whole board and is no one kind of work. The
-multipliers, each between 0.5 and 1, reward coherence (the share of posts coded to the suggested parent), size,
-spread (one employer's house title is not a new occupation; several sources, countries and languages add
-confidence), persistence over the periods since the cluster appeared, and growth of its share of all posts.
-With no coverage gap the score is zero whatever the other factors: they order candidates, they never make an
-ordinary occupation novel. The share of posts coded n.e.c. or among the worst quarter of their language
-(``uncertain_share``) is shown as evidence, not scored: in the leave-out benchmark it fired on ordinary
-clusters (an n.e.c. group is often a legitimate code) as much as on new ones.
+Coverage is an absolute verdict per cluster, judged on its own posts, not on their standing among other posts: a
+cluster whose posts the index names (a share of them match a label almost word for word) or describes (its median
+post lies close to the labels of the group it was coded to) is ``covered``, however the others rank, so a drop
+with nothing new yields no candidates. A cluster whose titles name no work ("associate", "general worker",
+``vagueness.py``) is ``vague``: shown as such, never ranked. The rest are candidates, ranked by a coverage gap (how
+far even their best-coded posts lie from any label, between ``floor_similarity`` and ``named_similarity``) times
+distinctiveness and modest multipliers. Distinctiveness: how much of the use of the cluster's own words falls in
+the cluster; a new kind of work brings words of its own ("drone", "annotator"). The multipliers, each between 0.5
+and 1, reward coherence (the share of posts coded to the suggested parent), size, spread (one employer's house
+title is not a new occupation; several sources, countries and languages add confidence), persistence over the
+periods since the cluster appeared, and growth of its share of all posts. The share of posts that need review or
+are coded n.e.c. (``uncertain_share``) is evidence, not scored.
 """
 
 from __future__ import annotations
@@ -25,42 +23,54 @@ import pandas as pd
 
 from isco_assets.lib.cluster_periods import activity_table, cluster_profiles
 from isco_assets.lib.clustering import TOKEN
+from isco_assets.lib.config import NoveltySettings
 from isco_assets.lib.taxonomy import IscoTaxonomy
+from isco_assets.lib.vagueness import IndexWords, vague_titles
 
+CANDIDATE = "candidate"
+COVERED = "covered"
+VAGUE = "vague"
+VERDICTS = (CANDIDATE, VAGUE, COVERED)
 CANDIDATE_COLUMNS = (
-    "rank", "cluster_id", "name", "novelty_score", "coverage_gap", "distinctiveness", "uncertain_share", "n_posts",
-    "n_titles", "n_companies", "employers_effective", "top_employer_share", "growth", "persistence", "periods_present",
-    "first_period", "last_period", "origin", "first_seen", "runs_present", "example_titles", "keywords",
-    "suggested_parent", "suggested_parent_title", "parent_share", "nearest_groups", "by_source", "by_country",
-    "by_language", "trend", "summary",
+    "rank", "cluster_id", "name", "novelty_score", "verdict", "coverage_evidence", "coverage_gap", "named_share",
+    "median_similarity", "vague_share", "distinctiveness", "uncertain_share", "n_posts", "n_titles", "n_companies",
+    "employers_effective", "top_employer_share", "growth", "persistence", "periods_present", "first_period",
+    "last_period", "origin", "first_seen", "runs_present", "example_titles", "keywords", "suggested_parent",
+    "suggested_parent_title", "parent_share", "nearest_groups", "by_source", "by_country", "by_language", "trend",
+    "summary",
 )
 EVIDENCE_COLUMNS = ("example_titles", "nearest_groups", "suggested_parent", "by_source", "by_country", "by_language",
                     "trend")
 SPREAD_EMPLOYERS = 3.0  # effective employers for full credit
-BEST_CODED = 0.9  # the quantile of a cluster's posts whose standing in their language sets the coverage gap
+BEST_CODED = 0.9  # the quantile of a cluster's posts whose similarity sets the coverage gap
 _TRACKING_DEFAULTS = {"origin": "new", "first_seen": None, "runs_present": 1}
 
 
-def rank_candidates(
-    clusters: pd.DataFrame, names: pd.DataFrame, posts: pd.DataFrame, taxonomy: IscoTaxonomy, top_n: int = 0,
-    activity: pd.DataFrame | None = None,
+def judge_clusters(
+    clusters: pd.DataFrame, names: pd.DataFrame, posts: pd.DataFrame, taxonomy: IscoTaxonomy,
+    activity: pd.DataFrame | None = None, settings: NoveltySettings | None = None,
+    words: IndexWords | None = None,
 ) -> pd.DataFrame:
-    """Candidates, best first.
+    """Every cluster with its verdict (candidate, covered, vague), the evidence for it and its score; candidates
+    first, best first, then the vague and the covered ones.
 
     ``posts`` has one row per post (noise included) with ``cluster_id``, ``title_norm``, ``isco_code``,
-    ``isco_score``, ``nec_flag``, ``company`` and ``language``. ``activity`` is the activity table of
-    ``cluster_periods.activity_table`` (periods, sources, countries); without it, it is built from ``posts``.
-    ``clusters`` may carry the tracking columns (origin, first_seen, runs_present).
+    ``isco_score``, ``needs_review``, ``nec_flag``, ``company`` and ``language``. ``activity`` is the activity table
+    of ``cluster_periods.activity_table`` (periods, sources, countries); without it, it is built from ``posts``.
+    ``clusters`` may carry the tracking columns (origin, first_seen, runs_present). ``words``: the index's generic
+    words and labels, for vagueness (without them only contract words make a title vague).
     """
     if clusters.empty:
         return pd.DataFrame(columns=list(CANDIDATE_COLUMNS))
-    posts = _relative_to_language(posts)
+    settings = settings or NoveltySettings()
+    words = words or IndexWords(frozenset(), frozenset())
+    posts = posts.assign(vague=vague_titles(posts["title_norm"], words.generic, words.named))
     members = posts[posts["cluster_id"] >= 0]
     nearest = _nearest_groups(members)
     profiles = cluster_profiles(activity_table(posts) if activity is None else activity)
     frame = clusters.assign(**{k: v for k, v in _TRACKING_DEFAULTS.items() if k not in clusters})
     frame = frame.merge(names[["cluster_id", "name", "summary"]], on="cluster_id", how="left")
-    frame = frame.merge(_stats(members), left_on="cluster_id", right_index=True, how="left")
+    frame = frame.merge(_stats(members, settings), left_on="cluster_id", right_index=True, how="left")
     frame["distinctiveness"] = frame["cluster_id"].map(distinctiveness(posts)).fillna(0.0).round(4)
     frame = frame.merge(profiles, on="cluster_id", how="left")
     frame["nearest_groups"] = [nearest.get(c, []) for c in frame["cluster_id"]]
@@ -68,13 +78,23 @@ def rank_candidates(
     frame["novelty_score"] = novelty_score(frame).round(4)
     frame["suggested_parent"] = [groups[0]["code"] if groups else None for groups in frame["nearest_groups"]]
     frame["suggested_parent_title"] = [taxonomy.title(c) if c else None for c in frame["suggested_parent"]]
+    frame["verdict"] = _verdicts(frame, settings)
+    frame["coverage_evidence"] = [_evidence(row, settings) for row in frame.itertuples(index=False)]
     frame["example_titles"] = frame["top_titles"]
     frame["first_seen"] = pd.to_datetime(frame["first_seen"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC").fillna("")
     for column in ("trend", "by_source", "by_country", "by_language"):
         frame[column] = frame[column].map(lambda v: v if isinstance(v, list) else [])
-    frame = frame.sort_values(["novelty_score", "n_posts", "cluster_id"], ascending=[False, False, True])
+    order = frame["verdict"].map({v: i for i, v in enumerate(VERDICTS)})
+    frame = frame.assign(_order=order).sort_values(["_order", "novelty_score", "n_posts", "cluster_id"],
+                                                   ascending=[True, False, False, True])
     frame["rank"] = np.arange(1, len(frame) + 1)
-    frame = frame[list(CANDIDATE_COLUMNS)].reset_index(drop=True)
+    return frame[list(CANDIDATE_COLUMNS)].reset_index(drop=True)
+
+
+def candidates_of(judged: pd.DataFrame, top_n: int = 0) -> pd.DataFrame:
+    """The clusters judged candidates, ranked 1..n; an empty frame when the index covers everything."""
+    frame = judged[judged["verdict"] == CANDIDATE].reset_index(drop=True)
+    frame["rank"] = np.arange(1, len(frame) + 1)
     return frame.head(top_n) if top_n else frame
 
 
@@ -110,24 +130,43 @@ def distinctiveness(posts: pd.DataFrame) -> pd.Series:
     return owned.reindex(totals.index, fill_value=0.0) / totals
 
 
-def _relative_to_language(posts: pd.DataFrame, min_posts: int = 20) -> pd.DataFrame:
-    """Per post: its standing, the share of its language's posts that score no higher (all posts pooled for
-    languages with fewer than ``min_posts``), and whether it is uncertain: among the lowest quarter of its
-    language, or the pilot's n.e.c. flag (an n.e.c. group in its top 5)."""
-    scores = posts["isco_score"].astype(float)
-    language = posts["language"] if "language" in posts else pd.Series("", index=posts.index)
-    pooled = language.map(language.value_counts()) < min_posts
-    standing = scores.groupby(language).rank(pct=True, method="max").where(~pooled, scores.rank(pct=True, method="max"))
-    return posts.assign(standing=standing, uncertain=(standing <= 0.25) | posts["nec_flag"])
+def _stats(members: pd.DataFrame, settings: NoveltySettings) -> pd.DataFrame:
+    """Per cluster: how its posts stand against the index (named share, median similarity, coverage gap), the
+    share of vague titles and of uncertain codes, and its employers."""
+    scores = members["isco_score"].astype(float)
+    grouped = members.assign(named=scores >= settings.named_similarity,
+                             uncertain=members["needs_review"].astype(bool) | members["nec_flag"].astype(bool),
+                             score=scores).groupby("cluster_id")
+    best = grouped["score"].quantile(BEST_CODED)
+    span = max(1e-6, settings.named_similarity - settings.floor_similarity)
+    return pd.DataFrame({
+        "coverage_gap": ((settings.named_similarity - best) / span).clip(0.0, 1.0).round(4),
+        "named_share": grouped["named"].mean().round(4),
+        "median_similarity": grouped["score"].median().round(4),
+        "vague_share": grouped["vague"].mean().round(4),
+        "uncertain_share": grouped["uncertain"].mean().round(4),
+        "n_companies": grouped["company"].agg(lambda s: s[s.astype(str) != ""].nunique()),
+    })
 
 
-def _stats(members: pd.DataFrame) -> pd.DataFrame:
-    stats = members.groupby("cluster_id").agg(
-        uncertain_share=("uncertain", "mean"),
-        n_companies=("company", lambda s: s[s.astype(str) != ""].nunique()),
-    )
-    stats.insert(0, "coverage_gap", 1.0 - members.groupby("cluster_id")["standing"].quantile(BEST_CODED))
-    return stats
+def _verdicts(frame: pd.DataFrame, settings: NoveltySettings) -> list[str]:
+    covered = (frame["named_share"] >= settings.named_share) | (frame["median_similarity"] >= settings.close_similarity)
+    vague = frame["vague_share"] >= settings.vague_share
+    return [COVERED if c else VAGUE if v else CANDIDATE for c, v in zip(covered, vague, strict=True)]
+
+
+def _evidence(row: object, settings: NoveltySettings) -> str:
+    """Why the verdict, in words an expert can check."""
+    parent = f"{row.suggested_parent} {row.suggested_parent_title}" if row.suggested_parent else "no group"
+    similarity = f"median similarity to the nearest label {row.median_similarity:.2f}"
+    if row.verdict == COVERED:
+        if row.named_share >= settings.named_share:
+            return f"named by the index: {row.named_share:.0%} of posts match a label almost word for word " \
+                   f"(similarity >= {settings.named_similarity:.2f}); coded {parent}"
+        return f"described by the index: {similarity} (>= {settings.close_similarity:.2f}); coded {parent}"
+    if row.verdict == VAGUE:
+        return f"{row.vague_share:.0%} of titles name no work (only generic or contract words); {similarity}"
+    return f"not covered: {similarity}, {row.named_share:.0%} of posts named by a label; nearest {parent}"
 
 
 def _nearest_groups(members: pd.DataFrame, k: int = 3) -> dict[int, list[dict[str, object]]]:

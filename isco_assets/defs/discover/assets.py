@@ -13,8 +13,9 @@ from isco_assets.lib.embedding import stack_vectors
 from isco_assets.lib.export import export_candidates, review_posts
 from isco_assets.lib.feedback import apply_candidate_feedback
 from isco_assets.lib.naming import add_member_evidence, descriptions_frame
-from isco_assets.lib.novelty import EVIDENCE_COLUMNS, rank_candidates
+from isco_assets.lib.novelty import CANDIDATE, EVIDENCE_COLUMNS, VERDICTS, candidates_of, judge_clusters
 from isco_assets.lib.report import markdown_image, render_report, report_figures, write_report
+from isco_assets.lib.vagueness import IndexWords
 from isco_assets.resources.compute import HeavyStepsResource
 from isco_assets.resources.services import NamerResource
 from isco_assets.resources.settings import PlatformSettings
@@ -134,22 +135,31 @@ def cluster_names(
 @dg.asset(
     group_name=GROUP,
     automation_condition=dg.AutomationCondition.eager(),
-    description="Clusters ranked by how badly the ISCO index covers them (how low even their best-coded posts "
-    "score among the posts of their language) times distinctiveness (words of their own), coherence, size, spread "
-    "over employers, sources, countries and languages, persistence and growth; each with its evidence (example "
-    "titles, nearest unit groups, suggested parent, counts per source, country, language and month, trend). "
+    description="The clusters the ISCO index does not cover, ranked: every cluster is first judged on its own posts "
+    "(covered when a share of them match an index label almost word for word or its median post is close to one; "
+    "vague when its titles name no work, such as 'general worker' or 'protege'), and only the rest are ranked, by "
+    "how far even their best-coded posts lie from any label times distinctiveness (words of their own), coherence, "
+    "size, spread over employers, sources, countries and languages, persistence and growth; each with its evidence "
+    "(why the verdict, example titles, nearest unit groups, suggested parent, counts per source, country, language "
+    "and month, trend). An empty table is a valid answer: nothing new. The covered and vague clusters are counted "
+    "in the metadata with examples. "
     "Exported to $ISCO_DATA_DIR/exports/novel_occupation_candidates.csv, .xlsx and an .html report with a map of "
     "the clusters and trend lines of the top candidates (the same plots are in this asset's metadata).",
 )
 def novel_occupation_candidates(
-    settings: PlatformSettings, job_clusters: pd.DataFrame, cluster_assignments: pd.DataFrame,
-    cluster_names: pd.DataFrame, isco_codes: pd.DataFrame, expert_decisions: pd.DataFrame,
-    cluster_activity: pd.DataFrame,
+    context: dg.AssetExecutionContext, settings: PlatformSettings, job_clusters: pd.DataFrame,
+    cluster_assignments: pd.DataFrame, cluster_names: pd.DataFrame, isco_codes: pd.DataFrame,
+    expert_decisions: pd.DataFrame, cluster_activity: pd.DataFrame, isco_index: pd.DataFrame,
 ) -> dg.MaterializeResult:
     posts = isco_codes.merge(cluster_assignments[["title_norm", "cluster_id"]], on="title_norm", how="left")
     posts["cluster_id"] = posts["cluster_id"].fillna(NOISE).astype(int)
-    candidates = rank_candidates(job_clusters.drop(columns=["centroid"]), cluster_names, posts, settings.taxonomy,
-                                 activity=cluster_activity)
+    knobs = settings.config.novelty
+    words = IndexWords.of(isco_index[["code", "label_norm"]], knobs.generic_groups)
+    judged = judge_clusters(job_clusters.drop(columns=["centroid"]), cluster_names, posts, settings.taxonomy,
+                            cluster_activity, knobs, words)
+    candidates = candidates_of(judged)
+    verdicts = judged["verdict"].value_counts().reindex(VERDICTS, fill_value=0)
+    context.log.info(f"{len(judged)} clusters: " + ", ".join(f"{n} {v}" for v, n in verdicts.items()))
     feedback = settings.config.feedback
     candidates = apply_candidate_feedback(candidates, expert_decisions, feedback.evidence_growth)
     paths = export_candidates(candidates, settings.layout.exports,
@@ -165,6 +175,10 @@ def novel_occupation_candidates(
             report_html=dg.MetadataValue.path(str(report)),
             cluster_map=dg.MetadataValue.md(markdown_image(figures["cluster_map"], "cluster map")),
             top_trends=dg.MetadataValue.md(markdown_image(figures["trends"], "trends of the top candidates")),
+            verdicts=dg.MetadataValue.json({str(k): int(v) for k, v in verdicts.items()}),
+            judged_not_candidates=dg.MetadataValue.md(
+                judged.loc[judged["verdict"] != CANDIDATE, ["name", "verdict", "n_posts", "coverage_evidence"]]
+                .head(20).to_markdown(index=False)),
         ),
     )
 
@@ -188,8 +202,11 @@ def candidate_evidence_complete(novel_occupation_candidates: pd.DataFrame) -> dg
                                metadata={"candidates": len(frame), **{f"missing_{k}": v for k, v in missing.items()}})
 
 
-@dg.asset_check(asset=novel_occupation_candidates, description="There is at least one candidate to review.")
-def candidates_not_empty(novel_occupation_candidates: pd.DataFrame) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(passed=len(novel_occupation_candidates) > 0,
-                               severity=dg.AssetCheckSeverity.WARN,
-                               metadata={"candidates": len(novel_occupation_candidates)})
+@dg.asset_check(
+    asset=novel_occupation_candidates,
+    description="No candidate is one the index covers or one whose titles name no work (an empty list passes).",
+)
+def candidates_not_covered(novel_occupation_candidates: pd.DataFrame) -> dg.AssetCheckResult:
+    wrong = int((novel_occupation_candidates["verdict"] != CANDIDATE).sum())
+    return dg.AssetCheckResult(passed=wrong == 0, metadata={"candidates": len(novel_occupation_candidates),
+                                                            "not_candidates": wrong})
