@@ -11,7 +11,7 @@ import pytest
 import isco_assets.lib.posts as posts
 from isco_assets.lib.drops import ACCEPTED_COLUMNS
 from isco_assets.lib.language import LanguageDetector
-from isco_assets.lib.privacy import mask_personal_data
+from isco_assets.lib.privacy import FREE_TEXT_COLUMNS, mask_personal_data
 from isco_assets.lib.text import clean_text, coding_title, normalize_title
 
 
@@ -76,7 +76,7 @@ def test_a_new_drop_masks_only_its_own_rows(monkeypatch: pytest.MonkeyPatch, det
     monkeypatch.setattr(posts, "mask_personal_data", lambda text: masked.append(text) or mask_personal_data(text))
     stored_second = posts.masked_drop(SECOND)
     posts.union_posts(pd.concat([stored_first, stored_second], ignore_index=True), detector)
-    assert sorted(masked) == sorted([*SECOND["job_title"], *SECOND["job_desc"]])
+    assert sorted(masked) == sorted(v for c in FREE_TEXT_COLUMNS for v in SECOND[c])
 
 
 def translated(frame: pd.DataFrame) -> pd.DataFrame:

@@ -17,12 +17,12 @@ import pandas as pd
 from isco_assets.lib import stopwords, text
 from isco_assets.lib.drops import ACCEPTED_COLUMNS
 from isco_assets.lib.language import LanguageDetector
-from isco_assets.lib.privacy import mask_personal_data
+from isco_assets.lib.privacy import FREE_TEXT_COLUMNS, mask_personal_data
 from isco_assets.lib.text import clean_text, coding_title, normalize_title
 from isco_assets.lib.text_cache import TextCache
 
 DETECT_CHARS = 400
-STORED_COLUMNS: tuple[str, ...] = (*ACCEPTED_COLUMNS, "content_hash")
+STORED_COLUMNS: tuple[str, ...] = (*ACCEPTED_COLUMNS, "content_hash", "post_key")
 _KEY_SEP = "\x1f"  # between a language code and a text in the cleaning cache's keys
 
 
@@ -40,16 +40,24 @@ def content_key(frame: pd.DataFrame) -> pd.Series:
     return joined.map(lambda s: hashlib.sha1(s.encode("utf-8")).hexdigest()[:16])
 
 
+def post_keys(frame: pd.DataFrame) -> pd.Series:
+    """The platform's key of each post, ``<drop id>:<row number>``: unique across drops and partners, where a
+    partner's ``post_id`` is not (two drops may reuse an id for other posts), so a recode applies to one post."""
+    return frame["drop_id"].astype(str) + ":" + frame["row_number"].astype(str)
+
+
 def masked_drop(accepted: pd.DataFrame) -> pd.DataFrame:
-    """A drop's accepted rows as ``raw_job_posts`` stores them: keyed by the post as delivered (``content_hash``),
-    then e-mails, phone numbers and personal URLs masked in title and description.
+    """A drop's accepted rows as ``raw_job_posts`` stores them: keyed by the post as delivered (``content_hash``)
+    and by its place in the drop (``post_key``), then e-mails, phone numbers and personal URLs masked in every
+    free-text column (``FREE_TEXT_COLUMNS``).
 
     Masking once per drop means a new drop never re-masks the posts before it; hashing before masking keeps
     apart two ads that differ only in their contact details, as when the union masked."""
     frame = accepted.copy()
     frame["content_hash"] = content_key(frame) if len(frame) else pd.Series(dtype=str)
-    frame["job_title"] = frame["job_title"].map(mask_personal_data)
-    frame["job_desc"] = frame["job_desc"].map(mask_personal_data)
+    frame["post_key"] = post_keys(frame) if len(frame) else pd.Series(dtype=str)
+    for column in FREE_TEXT_COLUMNS:
+        frame[column] = frame[column].map(mask_personal_data)
     return frame
 
 
@@ -57,9 +65,13 @@ def union_posts(raw: pd.DataFrame, detector: LanguageDetector) -> tuple[pd.DataF
     """Rows of all drops as ``masked_drop`` stored them, exact duplicates removed (first delivery wins),
     language detected with the partner's hint as fallback."""
     frame = raw if len(raw) else pd.DataFrame(columns=list(STORED_COLUMNS))
-    unkeyed = frame["content_hash"].isna() if "content_hash" in frame else pd.Series(True, index=frame.index)
-    if unkeyed.any():  # drops stored before ingestion masked them
-        frame = pd.concat([frame[~unkeyed], masked_drop(frame[unkeyed].drop(columns="content_hash", errors="ignore"))])
+    unkeyed = frame["post_key"].isna() if "post_key" in frame else pd.Series(True, index=frame.index)
+    if unkeyed.any():  # drops stored before ingestion masked every free-text column and keyed posts
+        stale = frame[unkeyed]
+        masked = masked_drop(stale.drop(columns=["content_hash", "post_key"], errors="ignore"))
+        if "content_hash" in stale:  # masking is idempotent, but a hash taken before masking is kept
+            masked["content_hash"] = stale["content_hash"].fillna(masked["content_hash"])
+        frame = pd.concat([frame[~unkeyed], masked])
     frame = frame.sort_values(["drop_id", "row_number"], kind="stable").reset_index(drop=True)
     deduped = frame.drop_duplicates("content_hash").reset_index(drop=True)
     sample = (deduped["job_title"] + ". " + deduped["job_desc"].str.slice(0, DETECT_CHARS)).tolist()

@@ -13,9 +13,16 @@ _EMAIL = re.compile(r"(?:mailto:)?[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.I
 # Profile-like URLs point at a person, not at an employer.
 _PERSONAL_URL = re.compile(
     r"(?:https?://)?(?:www\.)?(?:linkedin\.com/in|facebook\.com|fb\.com|instagram\.com|twitter\.com|x\.com"
-    r"|t\.me|wa\.me|api\.whatsapp\.com|github\.com|tiktok\.com/@)[^\s<>\"')]*",
+    r"|t\.me|wa\.me|api\.whatsapp\.com|github\.com|tiktok\.com/@)[^\s<>\"')]*"
+    # a profile or CV page on any site ("https://jobs.example.com/profile/ana-lima"); a posting's own URL stays
+    r"|(?:https?://|www\.)[^\s<>\"')/]+/(?:in/|(?:[^\s<>\"')]*/)?(?:profiles?|people|users?|members?|cv"
+    r"|resume|candidates?)/)[^\s<>\"')]*",
     re.IGNORECASE,
 )
+# The canonical columns a partner writes free text into, masked at ingestion: a partner's post id or company can
+# hold an e-mail or a phone, a URL can be a person's profile. ``posted_at`` is validated as a date and
+# ``language`` cut to a code before storage, so neither can carry contact details.
+FREE_TEXT_COLUMNS: tuple[str, ...] = ("post_id", "job_title", "job_desc", "company", "country", "url")
 # International or local numbers with at least 8 digits, allowing spaces, dots, dashes, brackets.
 _PHONE = re.compile(r"(?<![\w/.-])(?:\+|00)?\(?\d[\d\s().-]{6,}\d(?![\w/-])")
 

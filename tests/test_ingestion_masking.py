@@ -1,0 +1,56 @@
+"""Masking is a property of ingestion: every free-text column of an accepted post is masked, a posting's public
+URL stays and a profile URL does not, and every post gets a key unique across drops."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from isco_assets.lib import posts
+from isco_assets.lib.drops import ACCEPTED_COLUMNS
+from isco_assets.lib.language import LanguageDetector
+from isco_assets.lib.privacy import FREE_TEXT_COLUMNS, mask_personal_data
+
+PLANTED = ("ana.lima@example.com", "+34 612 345 678", "linkedin.com/in/ana-lima", "https://jobs.example.com/profile/ana")
+
+
+@pytest.fixture
+def detector() -> LanguageDetector:
+    return LanguageDetector(("en", "es"))
+
+
+def planted_drop(drop_id: str) -> pd.DataFrame:
+    row = {"drop_id": drop_id, "partner": "generic", "row_number": 1, "language": "en", "posted_at": "2026-01-01"}
+    row |= {column: f"{column} " + " ".join(PLANTED) for column in FREE_TEXT_COLUMNS}
+    return pd.DataFrame([row])[list(ACCEPTED_COLUMNS)]
+
+
+def test_every_free_text_column_is_masked_at_ingestion() -> None:
+    stored = posts.masked_drop(planted_drop("generic__a__0123456789"))
+    text = " ".join(stored.astype(str).to_numpy().ravel())
+    for value in PLANTED:
+        assert value not in text
+    assert stored.loc[0, "company"] == "company [EMAIL] [PHONE] [URL] [URL]"
+
+
+def test_a_postings_public_url_stays_and_a_profile_url_is_masked() -> None:
+    assert mask_personal_data("https://jobs.example.com/ofertas/123") == "https://jobs.example.com/ofertas/123"
+    assert mask_personal_data("https://example.com/jobs/cook-madrid") == "https://example.com/jobs/cook-madrid"
+    for profile in ("https://www.linkedin.com/in/ana", "https://jobs.example.com/profile/ana-lima",
+                    "https://talent.example.org/candidates/991", "https://example.com/cv/ana"):
+        assert mask_personal_data(profile) == "[URL]"
+
+
+def test_post_keys_are_unique_across_drops_that_reuse_post_ids() -> None:
+    first, second = planted_drop("generic__a__0000000001"), planted_drop("generic__b__0000000002")
+    stored = pd.concat([posts.masked_drop(first), posts.masked_drop(second)], ignore_index=True)
+    assert stored["post_id"].nunique() == 1
+    assert stored["post_key"].tolist() == ["generic__a__0000000001:1", "generic__b__0000000002:1"]
+
+
+def test_drops_stored_before_keys_and_full_masking_are_keyed_and_masked_in_the_union(detector) -> None:
+    old = planted_drop("generic__a__0000000001").assign(content_hash="abc")  # stored by the old masked_drop
+    union, _ = posts.union_posts(old, detector)
+    assert union.loc[0, "post_key"] == "generic__a__0000000001:1"
+    assert union.loc[0, "content_hash"] == "abc"
+    assert "ana.lima@example.com" not in union.loc[0, "company"]
