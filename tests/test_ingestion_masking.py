@@ -8,8 +8,10 @@ import pytest
 
 from isco_assets.lib import posts
 from isco_assets.lib.drops import ACCEPTED_COLUMNS
+from isco_assets.lib.feedback import apply_recodes, decisions_in_force
 from isco_assets.lib.language import LanguageDetector
 from isco_assets.lib.privacy import FREE_TEXT_COLUMNS, mask_personal_data
+from isco_assets.lib.taxonomy import load_taxonomy
 
 PLANTED = ("ana.lima@example.com", "+34 612 345 678", "linkedin.com/in/ana-lima", "https://jobs.example.com/profile/ana")
 
@@ -54,3 +56,24 @@ def test_drops_stored_before_keys_and_full_masking_are_keyed_and_masked_in_the_u
     assert union.loc[0, "post_key"] == "generic__a__0000000001:1"
     assert union.loc[0, "content_hash"] == "abc"
     assert "ana.lima@example.com" not in union.loc[0, "company"]
+
+
+def test_a_recode_by_post_key_recodes_that_post_only_and_an_old_one_by_post_id_where_unambiguous() -> None:
+    taxonomy = load_taxonomy()
+    codes = pd.DataFrame({"post_id": ["p1", "p1", "p2"], "post_key": ["a:1", "b:1", "a:2"],
+                          "isco_code": ["2512", "2512", "2221"], "isco_title": "", "nec_flag": False,
+                          "needs_review": True})
+    log = pd.DataFrame({  # two decisions by post_id, stored before post_key: one ambiguous, one not
+        "file": "old", "row": [1, 2], "subject": ["post:p1", "post:p2"], "kind": "post", "decision": "recode",
+        "isco_code": ["8344", "3221"], "post_id": ["p1", "p2"], "decided_at": pd.Timestamp("2026-01-01", tz="UTC"),
+        "received_at": pd.Timestamp("2026-01-01", tz="UTC")})
+    log = log.reindex(columns=[*log.columns, "file_name", "sheet", "title", "name", "example_titles",
+                                                          "cluster_id", "n_posts", "reviewer", "note"])
+    out = apply_recodes(codes, decisions_in_force(log), taxonomy).set_index("post_key")
+    assert out.loc[["a:1", "b:1"], "code_source"].tolist() == ["model", "model"], "p1 is two posts"
+    assert (out.loc["a:2", "isco_code"], out.loc["a:2", "code_source"]) == ("3221", "expert")
+
+    keyed = log.assign(post_key=["b:1", ""], subject=["post:b:1", "post:p2"])
+    out = apply_recodes(codes, decisions_in_force(keyed), taxonomy).set_index("post_key")
+    assert out["code_source"].tolist() == ["model", "expert", "expert"]
+    assert out.loc["b:1", "isco_code"] == "8344"

@@ -45,7 +45,7 @@ REQUIRED_COLUMNS = {
 TITLE_SEPARATOR = " | "  # how the exports join example titles into one cell
 RECORD_COLUMNS = (
     "file", "file_name", "sheet", "row", "subject", "kind", "decision", "isco_code", "title", "name",
-    "example_titles", "cluster_id", "n_posts", "post_id", "reviewer", "note", "decided_at", "received_at",
+    "example_titles", "cluster_id", "n_posts", "post_id", "post_key", "reviewer", "note", "decided_at", "received_at",
 )
 _LEVELS = {1: "major", 2: "sub-major", 3: "minor"}
 
@@ -175,11 +175,12 @@ def _record(
     record: dict[str, Any] = {
         "kind": kind, "decision": decision, "isco_code": code, "reviewer": reviewer,
         "note": _text(row.get("note")), "decided_at": decided_at, "name": "", "title": "", "example_titles": [],
-        "cluster_id": None, "n_posts": None, "post_id": "",
+        "cluster_id": None, "n_posts": None, "post_id": "", "post_key": "",
     }
-    if kind == "post":
+    if kind == "post":  # a workbook exported with post_key decides on that one post; an older one on its post_id
         record["post_id"], record["title"] = _text(row.get("post_id")), _text(row.get("job_title"))
-        record["subject"] = f"post:{record['post_id']}"
+        record["post_key"] = _text(row.get("post_key"))
+        record["subject"] = f"post:{record['post_key'] or record['post_id']}"
     else:
         cluster_id, n_posts, name = _int(row.get("cluster_id")), _int(row.get("n_posts")), _text(row.get("name"))
         if cluster_id is None:
@@ -257,6 +258,8 @@ def decisions_in_force(log: pd.DataFrame) -> pd.DataFrame:
     if log.empty:
         return _frame([])
     ordered = log.sort_values(["decided_at", "received_at", "file", "row"], kind="stable")
+    if "post_key" not in ordered:  # decisions logged before posts had a platform key
+        ordered = ordered.assign(post_key="")
     return ordered.drop_duplicates("subject", keep="last").reset_index(drop=True)[list(RECORD_COLUMNS)]
 
 
@@ -282,12 +285,23 @@ def with_feedback_labels(labels: pd.DataFrame, decisions: pd.DataFrame) -> pd.Da
 
 def apply_recodes(codes: pd.DataFrame, decisions: pd.DataFrame, taxonomy: IscoTaxonomy) -> pd.DataFrame:
     """Posts an expert recoded take the expert's unit group (``code_source`` "expert", no review needed);
-    the model's top-k stay beside it."""
-    recodes = decisions[decisions["decision"] == "recode"].set_index("post_id")["isco_code"]
+    the model's top-k stay beside it.
+
+    A recode names its post by ``post_key``; one decided before posts had that key names a ``post_id``, and
+    applies only where that id is one post's (a partner's ids repeat across drops: another post is never recoded).
+    """
     out = codes.assign(code_source="model")
-    hit = out["post_id"].isin(recodes.index)
+    recodes = decisions[decisions["decision"] == "recode"]
+    keyed = recodes["post_key"].fillna("") != "" if "post_key" in recodes else pd.Series(False, index=recodes.index)
+    target = pd.Series(pd.NA, index=out.index, dtype=object)
+    if "post_key" in out:
+        target = out["post_key"].map(recodes[keyed].set_index("post_key")["isco_code"])
+    by_id = recodes[~keyed].set_index("post_id")["isco_code"]
+    unambiguous = ~out["post_id"].duplicated(keep=False)
+    target = target.fillna(out["post_id"].where(unambiguous).map(by_id))
+    hit = target.notna()
     if hit.any():
-        target = out.loc[hit, "post_id"].map(recodes)
+        target = target[hit].astype(str)
         out.loc[hit, "isco_code"] = target
         out.loc[hit, "isco_title"] = target.map(taxonomy.title)
         out.loc[hit, "nec_flag"] = target.map(taxonomy.is_nec)

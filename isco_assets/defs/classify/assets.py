@@ -100,8 +100,8 @@ def isco_codes(
             context.log.info(f"LLM re-ranking of {int(coded['needs_review'].sum()):,} titles that need review")
         coded, rerank_metadata = rerank_coded_titles(llm, coded)
         coded = coded.rename(columns={"title_norm": "title_code"})
-        frame = clean_posts[["post_id", "drop_id", "job_title", "title_norm", "title_code", "language", "company",
-                             "desc_en", "desc_language"]].merge(coded, on="title_code", how="left")
+        frame = clean_posts[["post_id", "post_key", "drop_id", "job_title", "title_norm", "title_code", "language",
+                             "company", "desc_en", "desc_language"]].merge(coded, on="title_code", how="left")
         readings = CodedTitles(settings.layout.cache / "codes_described", isco_index, model.model_id,
                                settings.config.coder)
         frame, new_readings = describe_ambiguous_posts(frame, settings.config.coder, readings, settings.taxonomy,

@@ -21,7 +21,7 @@ from isco_assets.resources.settings import PlatformSettings
 
 GROUP = "feedback"
 FEEDBACK_LOG = dg.AssetKey("expert_feedback")
-SHOWN = ["sheet", "row", "decision", "isco_code", "title", "post_id", "reviewer", "decided_at"]
+SHOWN = ["sheet", "row", "decision", "isco_code", "title", "post_id", "post_key", "reviewer", "decided_at"]
 
 feedback_files = dg.DynamicPartitionsDefinition(name="feedback_files")
 
