@@ -163,18 +163,18 @@ def test_one_review_round_through_the_pipeline(data_dir: Path, tmp_path: Path) -
     layout = DataLayout(data_dir)
     config = tmp_path / "platform.yaml"
     config.write_text("clustering: {min_cluster_size: 3}\n")
-    titles = {"pe": "Prompt Engineer", "sm": "Scrum Master", "rn": "Registered Nurse", "sd": "Software Developer",
+    titles = {"pe": "Prompt Engineer", "sm": "Data Annotator", "rn": "Registered Nurse", "sd": "Software Developer",
               "fd": "Forklift Driver", "tm": "Team Member"}  # a title that names no work: its posts need review
     first_drop = _drop(tmp_path / "posts-1.csv", {prefix: (title, range(6)) for prefix, title in titles.items()})
     with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
         first = run_pipeline(layout, [first_drop], str(config), instance)
         assert first.candidates is not None, first.failed_drops
-        assert {"prompt engineer", "scrum master"} <= set(first.candidates["name"].str.lower())
+        assert {"prompt engineer", "data annotator"} <= set(first.candidates["name"].str.lower())
         codes = read_table(layout.tables / "isco_codes.parquet").set_index("post_id")
         assert codes.loc["pe0", "isco_code"] != "2512"
 
         book = openpyxl.load_workbook(layout.exports / "novel_occupation_candidates.xlsx")
-        decisions = {"prompt engineer": ("accept", "2512"), "scrum master": ("reject", None)}
+        decisions = {"prompt engineer": ("accept", "2512"), "data annotator": ("reject", None)}
         _decide(book["candidates"], lambda cells: decisions.get(str(cells["name"]).lower()), "ana")
         listed = [c.value for c in book["posts_to_review"]["A"][1:] if c.value]  # post_id, the first column
         recoded = next(post for post in listed if post.startswith("tm"))
@@ -201,10 +201,10 @@ def test_one_review_round_through_the_pipeline(data_dir: Path, tmp_path: Path) -
         assert ("2421", coding_text("Team Member"), "coded_post", file_id) in set(
             zip(added["code"], added["label_norm"], added["kind"], added["version"], strict=True))
 
-        more = _drop(tmp_path / "posts-2.csv", {"sm": ("Scrum Master", range(6, 14))})  # 14 posts, 6 at rejection
+        more = _drop(tmp_path / "posts-2.csv", {"sm": ("Data Annotator", range(6, 14))})  # 14 posts, 6 at rejection
         third = run_pipeline(layout, [more], str(config), instance)
         assert third.candidates is not None, third.failed_drops
-        back = third.candidates[third.candidates["name"].str.lower() == "scrum master"]
+        back = third.candidates[third.candidates["name"].str.lower() == "data annotator"]
         assert len(back) == 1 and back["previous_decision"].iloc[0].startswith("rejected by ana on ")
         assert "prompt engineer" not in set(third.candidates["name"].str.lower())
 

@@ -197,7 +197,8 @@ def cluster_ids_unique(job_clusters: pd.DataFrame) -> dg.AssetCheckResult:
 )
 def candidate_evidence_complete(novel_occupation_candidates: pd.DataFrame) -> dg.AssetCheckResult:
     frame = novel_occupation_candidates
-    missing = {c: int((~frame[c].map(lambda v: v is not None and len(v) > 0)).sum()) for c in EVIDENCE_COLUMNS}
+    missing = {c: int((~frame[c].map(lambda v: v is not None and len(v) > 0).astype(bool)).sum())
+               for c in EVIDENCE_COLUMNS}
     return dg.AssetCheckResult(passed=not any(missing.values()), severity=dg.AssetCheckSeverity.WARN,
                                metadata={"candidates": len(frame), **{f"missing_{k}": v for k, v in missing.items()}})
 
