@@ -3,7 +3,9 @@
 Every text is masked before it leaves the machine; a client-side limiter keeps requests and tokens per minute
 under the deployment's limits; 429s and 5xx are retried with backoff, honouring Retry-After; a per-run budget
 stops the run cleanly; answers are validated by the caller's parser (a bad answer is asked again) and only valid
-ones are cached on disk, so an identical request is never paid twice.
+ones are cached on disk, so an identical request is never paid twice. A circuit breaker stops the run's
+requests after ``breaker_failures`` requests in a row could not connect (a closed port would otherwise cost every
+request its full retries): the rest raise LLMUnreachable at once, and cached answers are still served.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ PROVIDERS: tuple[str, ...] = ("openai", "azure_openai")
 ResponseFormat = Literal["json_object", "json_schema", "none"]
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 CHARS_PER_TOKEN = 4  # rough estimate for the limiter and the budget; actual usage replaces it
+UNREACHABLE = "LLM unreachable"  # starts the message of every error that comes from not reaching the service
 T = TypeVar("T")
 
 
@@ -43,6 +46,14 @@ class RequestFailed(LLMError):
 
 class ContentFiltered(RequestFailed):
     """The provider's content filter refused the prompt or the answer."""
+
+
+class ConnectionFailed(RequestFailed):
+    """This request could not connect (refused, timed out) after its retries."""
+
+
+class LLMUnreachable(LLMError):
+    """The circuit breaker is open: requests in a row could not connect; nothing more is sent in this run."""
 
 
 class InvalidAnswer(LLMError):
@@ -72,6 +83,7 @@ class LLMSettings:
     temperature: float = 0.0
     response_format: ResponseFormat = "json_object"
     max_retries: int = 5  # per request, on 429/5xx/connection errors
+    breaker_failures: int = 3  # requests in a row that cannot connect before the run stops asking; 0 = never
     answer_attempts: int = 2  # per request, when the answer fails the caller's parser
     max_backoff_s: float = 60.0
     timeout_s: float = 60.0
@@ -85,6 +97,9 @@ class LLMSettings:
             raise ValueError("an LLM model (the deployment name on Azure) is required")
         if self.provider == "azure_openai" and not self.endpoint:
             raise ValueError("azure_openai needs the resource endpoint, https://<resource>.openai.azure.com")
+        if self.max_retries < 0 or self.breaker_failures < 0:
+            raise ValueError(f"max_retries and breaker_failures are counts (0 or more), not {self.max_retries} and "
+                             f"{self.breaker_failures}")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> LLMSettings | None:
@@ -110,6 +125,8 @@ ENV_VARS: dict[str, tuple[str, type]] = {
     "budget_cost": ("ISCO_LLM_BUDGET_COST", float),
     "price_input_per_million": ("ISCO_LLM_PRICE_INPUT", float),
     "price_output_per_million": ("ISCO_LLM_PRICE_OUTPUT", float),
+    "max_retries": ("ISCO_LLM_MAX_RETRIES", int),
+    "breaker_failures": ("ISCO_LLM_BREAKER_FAILURES", int),
 }
 
 
@@ -174,6 +191,7 @@ class Usage:
 
     requests: int = 0  # HTTP requests sent, retries included
     retries: int = 0
+    connection_failures: int = 0  # requests that could not connect after their retries
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float = 0.0
@@ -245,6 +263,12 @@ class ChatClient:
     def __post_init__(self) -> None:
         self._client = _openai_client(self.settings)
         self._limiter = RateLimiter(self.settings.requests_per_minute, self.settings.tokens_per_minute, self.clock)
+        self._failed_in_a_row = 0
+        self.unreachable = ""  # why the breaker opened; empty while it is closed
+
+    @property
+    def where(self) -> str:
+        return self.settings.endpoint or "api.openai.com"
 
     def complete(
         self, messages: list[dict[str, str]], parse: Callable[[str], T], cache_key: str | None = None,
@@ -254,7 +278,7 @@ class ChatClient:
 
         ``parse`` raises InvalidAnswer for an answer to ask again; ``cache_key`` names what is asked (default: a
         hash of the masked request), so a caller can reuse answers across changes that do not matter to it.
-        Raises RequestFailed, ContentFiltered or BudgetExhausted.
+        Raises RequestFailed (ConnectionFailed, ContentFiltered), BudgetExhausted or LLMUnreachable.
         """
         masked = [{"role": m["role"], "content": mask_for_external_service(m["content"])} for m in messages]
         s = self.settings
@@ -267,6 +291,8 @@ class ChatClient:
             else:
                 self.usage.cache_hits += 1
                 return answer
+        if self.unreachable:
+            raise LLMUnreachable(self.unreachable)
         problem: InvalidAnswer | None = None
         for _ in range(max(1, s.answer_attempts)):
             content = self._send(masked, schema)
@@ -303,7 +329,8 @@ class ChatClient:
         return options
 
     def _send(self, messages: list[dict[str, str]], schema: dict[str, Any] | None) -> str:
-        """One answer's content, retrying 429/5xx/connection errors with backoff."""
+        """One answer's content, retrying 429/5xx/connection errors with backoff; any HTTP answer closes the
+        breaker's count, a request that never connects adds to it."""
         s = self.settings
         prompt_estimate = estimate_tokens(messages)
         options = self._request_options(schema)
@@ -317,21 +344,40 @@ class ChatClient:
                 response = self._client.chat.completions.create(messages=messages, **options)  # type: ignore[arg-type]
             except openai.APIStatusError as exc:
                 self._limiter.settle(slot, 0)
+                self._failed_in_a_row = 0
                 if exc.code == "content_filter":
                     raise ContentFiltered(f"content filter: {exc.message}") from exc
                 if exc.status_code not in RETRYABLE_STATUS or attempt == s.max_retries:
                     raise RequestFailed(f"HTTP {exc.status_code}: {exc.message}") from exc
                 wait = retry_after_seconds(exc.response.headers)
-            except (openai.APIConnectionError, openai.APIResponseValidationError, json.JSONDecodeError) as exc:
+            except openai.APIConnectionError as exc:  # refused, reset or timed out (APITimeoutError)
                 self._limiter.settle(slot, 0)
+                if attempt == s.max_retries:
+                    raise self._connection_failed(exc, attempt + 1) from exc
+                wait = None
+            except (openai.APIResponseValidationError, json.JSONDecodeError) as exc:
+                self._limiter.settle(slot, 0)
+                self._failed_in_a_row = 0
                 if attempt == s.max_retries:
                     raise RequestFailed(f"{type(exc).__name__}: {exc}") from exc
                 wait = None
             else:
+                self._failed_in_a_row = 0
                 return self._record(response, slot)
             self.usage.retries += 1
             self.clock.sleep(min(s.max_backoff_s, wait if wait is not None else 2.0 ** attempt))
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _connection_failed(self, exc: openai.APIConnectionError, attempts: int) -> ConnectionFailed:
+        """The error for a request that never connected; opens the breaker at ``breaker_failures`` in a row."""
+        self.usage.connection_failures += 1
+        self._failed_in_a_row += 1
+        n = self.settings.breaker_failures
+        if n and self._failed_in_a_row >= n:
+            self.unreachable = (f"{UNREACHABLE} at {self.where}: {n} requests in a row could not connect "
+                                f"({type(exc).__name__}); nothing more is sent in this run")
+        return ConnectionFailed(f"{UNREACHABLE} at {self.where}: {type(exc).__name__}: {exc} "
+                                f"(after {attempts} attempts)")
 
     def _record(self, response: Any, slot: _Slot) -> str:
         used = response.usage

@@ -39,6 +39,8 @@ class LLMResource(dg.ConfigurableResource):
     budget_cost: float = LLMSettings.budget_cost  # per run, at the prices below; 0 = no limit
     price_input_per_million: float = LLMSettings.price_input_per_million
     price_output_per_million: float = LLMSettings.price_output_per_million
+    max_retries: int = LLMSettings.max_retries  # per request
+    breaker_failures: int = LLMSettings.breaker_failures  # requests in a row that cannot connect; 0 = never stop
     cache_dir: str  # answers are cached in <cache_dir>/llm/answers.sqlite
 
     def settings(self) -> LLMSettings:
