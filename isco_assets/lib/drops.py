@@ -481,10 +481,10 @@ def _validate(parsed: _Parsed, filename: str, partner: PartnerSpec, drop_id: str
         if fields is not None:
             row, reason = _canonical_row(fields, partner)
         if row is None:
-            # a CV's raw row holds personal fields: keep only what the pipeline reads
+            # a CV's raw row holds personal fields: keep only what the pipeline reads; a reason may quote a value
             kept = _cv_raw(fields, partner) if partner.is_cv else _visible(mask_personal_data(raw))
             quarantined.append({"drop_id": drop_id, "partner": partner.name, "row_number": number,
-                                "reason": reason, "raw": kept[:MAX_RAW_CHARS]})
+                                "reason": _visible(mask_personal_data(reason)), "raw": kept[:MAX_RAW_CHARS]})
             continue
         row.update(drop_id=drop_id, partner=partner.name, row_number=number)
         row["post_id"] = row["post_id"] or f"{drop_id}:{number}"
