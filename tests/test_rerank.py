@@ -162,14 +162,15 @@ def test_isco_codes_asset_reranks_with_the_llm_the_environment_asks_for(server, 
 
     @dg.asset(name="clean_posts")
     def upstream_posts() -> pd.DataFrame:
-        return pd.DataFrame({"post_id": [f"p{i}" for i in range(len(titles))], "drop_id": "d1", "job_title": titles,
+        return pd.DataFrame({"post_id": [f"p{i}" for i in range(len(titles))],
+                             "post_key": [f"d1:{i}" for i in range(len(titles))], "drop_id": "d1", "job_title": titles,
                              "title_norm": titles, "title_code": titles, "language": "en", "company": "",
                              "desc_en": "", "desc_language": "en"})
 
     @dg.asset(name="expert_decisions")
     def upstream_decisions() -> pd.DataFrame:
         return pd.DataFrame({"decision": pd.Series(dtype=str), "post_id": pd.Series(dtype=str),
-                             "isco_code": pd.Series(dtype=str)})
+                             "post_key": pd.Series(dtype=str), "isco_code": pd.Series(dtype=str)})
 
     resources = {"settings": PlatformSettings(data_dir=str(data_dir)), "embedder": embedder, "reranker": resource}
     assets = [upstream_index, upstream_posts, upstream_decisions, isco_codes]
