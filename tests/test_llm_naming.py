@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
+from conftest import free_port
 from fakes.openai_server import API_KEY, FakeOpenAI, answer_text, content_filter
 
 from isco_assets.defs.discover.assets import cluster_names
@@ -215,3 +216,14 @@ def test_resource_builds_the_settings(server, tmp_path):
     client = llm.get_client()
     assert isinstance(client, ChatClient) and client.settings == settings_for(server, budget_cost=1.5)
     assert client.cache is not None and client.cache.path == tmp_path / "llm" / "answers.sqlite"
+
+
+def test_a_closed_port_opens_the_breaker_and_the_rest_is_not_asked(tmp_path):
+    closed = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens: every request is refused
+    settings = LLMSettings("openai", "gpt-test", API_KEY, closed, max_retries=0, breaker_failures=2, timeout_s=2.0)
+    namer = LLMClusterNamer(open_client(settings, tmp_path))
+    frame = descriptions_frame(namer.describe(evidence()))
+    assert frame["status"].tolist() == ["failed", "failed", "skipped"]  # two refusals open the breaker
+    assert "LLM unreachable" in frame.loc[2, "error"]
+    assert frame["namer"].tolist() == ["keywords"] * 3  # every cluster keeps its keyword name
+    assert namer.run_metadata()["left_undone"].startswith("1 of 3 clusters keep keyword names; not asked")

@@ -20,7 +20,15 @@ from typing import Annotated, Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from isco_assets.lib.llm import BudgetExhausted, ChatClient, InvalidAnswer, RequestFailed, parse_json_object, signature
+from isco_assets.lib.llm import (
+    BudgetExhausted,
+    ChatClient,
+    InvalidAnswer,
+    LLMUnreachable,
+    RequestFailed,
+    parse_json_object,
+    signature,
+)
 from isco_assets.lib.naming import ClusterDescription, ClusterNamer, KeywordClusterNamer
 from isco_assets.lib.taxonomy import IscoTaxonomy, load_taxonomy, normalize_unit_code
 
@@ -132,7 +140,7 @@ class LLMClusterNamer:
                 answer = self.client.complete(naming_messages(cluster), parse_naming_answer,
                                               cache_key=[PROMPT_VERSION, cluster_signature(cluster)],
                                               schema=ANSWER_SCHEMA)
-            except BudgetExhausted as exc:
+            except (BudgetExhausted, LLMUnreachable) as exc:  # the budget is spent or the breaker is open
                 stopped = f"not asked: {exc}"
                 out.append(replace(base, status="skipped", error=stopped))
             except RequestFailed as exc:

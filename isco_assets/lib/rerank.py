@@ -21,6 +21,7 @@ from isco_assets.lib.llm import (
     ChatClient,
     InvalidAnswer,
     LLMSettings,
+    LLMUnreachable,
     RequestFailed,
     open_client,
     parse_json_object,
@@ -92,7 +93,7 @@ class LLMReranker:
         try:
             choice = self.client.complete(rerank_messages(text, description, candidates),
                                           choice_parser(len(candidates)))
-        except BudgetExhausted as exc:
+        except (BudgetExhausted, LLMUnreachable) as exc:  # the budget is spent or the breaker is open
             report.stopped, report.skipped = f"not asked: {exc}", report.skipped + 1
             return 0
         except RequestFailed:
