@@ -367,7 +367,7 @@ def test_the_code_location_has_the_scrape_asset_job_and_schedule(jobboard: JobBo
 
 def test_the_schedule_crawls_every_site_for_yesterday(jobboard: JobBoard, data_dir: Path) -> None:
     schedule = _defs(jobboard, data_dir).resolve_schedule_def("scrape_job_boards_schedule")
-    assert schedule.cron_schedule == "0 3 * * *" and schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.cron_schedule == "0 3 * * *" and schedule.default_status == dg.DefaultScheduleStatus.STOPPED
     tick = datetime(TODAY.year, TODAY.month, TODAY.day, 3, tzinfo=UTC)
     with dg.instance_for_test() as instance, dg.build_schedule_context(instance, tick) as context:
         requests = schedule.evaluate_tick(context).run_requests

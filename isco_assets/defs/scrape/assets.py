@@ -73,8 +73,9 @@ def scrape_definitions(scraper: JobBoardScraper | None = None) -> dg.Definitions
         description="Crawl job boards for the postings of a day (or, backfilled, a range of days) and land them.",
     )
     schedule = dg.build_schedule_from_partitioned_job(
-        job, hour_of_day=3, default_status=dg.DefaultScheduleStatus.RUNNING,
-        description="Every day at 03:00 UTC: one crawl per site for yesterday's postings.",
+        job, hour_of_day=3, default_status=dg.DefaultScheduleStatus.STOPPED,
+        description="Every day at 03:00 UTC: one crawl per site for yesterday's postings. Off until switched on in "
+        "the UI: a crawl of public sites waits for real sites and a contact address (scrapers/README.md).",
     )
     return dg.Definitions(assets=[scraped_job_posts], jobs=[job], schedules=[schedule], resources={"scraper": resource})
 
