@@ -44,6 +44,14 @@ pipeline_job = dg.define_asset_job(
     description="Everything after ingestion: union, cleaning, embeddings, index, codes, clusters, candidates.",
 )
 
+# Declarative automation (job_posts and everything after it follow the drops) runs from the start: Dagster's
+# implicit default_automation_condition_sensor is stopped until someone finds its toggle.
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    "automation_sensor", target=dg.AssetSelection.all(), default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Evaluates every asset's automation condition: after a drop lands, job_posts and the assets after it "
+    "update (eager), with no toggle to switch on.",
+)
+
 
 def _env(name: str, default: str = "") -> str | dg.EnvVar:
     """An EnvVar when the variable is set (so the UI shows where a value comes from), else the default."""
@@ -61,7 +69,7 @@ def build_definitions(
     core = dg.Definitions(
         assets=dg.load_assets_from_modules(MODULES),
         asset_checks=dg.load_asset_checks_from_modules(MODULES),
-        sensors=[landing_zone_sensor, feedback_sensor],
+        sensors=[landing_zone_sensor, feedback_sensor, automation_sensor],
         jobs=[ingest_drop_job, pipeline_job, expert_feedback_job],
         resources={
             "settings": settings,

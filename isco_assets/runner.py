@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
+from isco_assets.defs.ingest.drop_states import RUNNER_TAG, dead_runner_runs, drop_states, runner_tag
 from isco_assets.defs.partitions import drops_partitions
 from isco_assets.lib.config import load_config
 from isco_assets.lib.drops import PartnerSpec
@@ -31,16 +31,30 @@ class RunOutcome:
 
 
 def land_files(zone: LocalLandingZone, files: Sequence[Path], partner: PartnerSpec) -> list[str]:
-    """Copy files into the partner's landing folder; return their drop ids."""
+    """Copy files into the partner's landing folder, whole or not at all; return their drop ids.
+
+    Two different files with one name (from two folders) land as ``name``, ``name (2)``, ...: the landing
+    folder is flat, and a second copy under the same name would overwrite the first.
+    """
     ids = []
+    landed: dict[str, Path] = {}  # landed name -> the file given for it
     for file in files:
-        key = f"{partner.folder}/{file.name}"
-        target = zone.path(key)
-        if file.resolve() != target.resolve():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(file, target)
+        name = _free_name(file, landed)
+        landed[name] = file.resolve()
+        key = f"{partner.folder}/{name}"
+        if file.resolve() != zone.path(key).resolve():
+            zone.write(key, file.read_bytes())
         ids.append(identify(zone, partner, zone.stat(key)))
     return ids
+
+
+def _free_name(file: Path, landed: dict[str, Path]) -> str:
+    stem, dot, suffixes = file.name.partition(".")
+    name, n = file.name, 1
+    while landed.get(name, file.resolve()) != file.resolve():
+        n += 1
+        name = f"{stem} ({n}){dot}{suffixes}"
+    return name
 
 
 def failure_message(result: dg.ExecuteInProcessResult) -> str:
@@ -53,11 +67,38 @@ def failure_message(result: dg.ExecuteInProcessResult) -> str:
     return "; ".join(messages) or "run failed"
 
 
+def ingest_drops(
+    defs: dg.Definitions, instance: dg.DagsterInstance, zone: LocalLandingZone, partners: Mapping[str, PartnerSpec],
+    given: Sequence[str],
+) -> list[str]:
+    """Register and ingest the given drops, every new drop of the landing zone, and every registered drop
+    that is not stored because the run that had it died (or none ever ran); the failures' messages.
+
+    Unfinished runs of an isco-run process that is gone (killed mid-ingestion) are marked failed first."""
+    for run in dead_runner_runs(instance):
+        instance.report_run_failed(run, f"the isco-run process that ran it ({run.tags[RUNNER_TAG]}) is gone")
+    known = set(instance.get_dynamic_partitions(drops_partitions.name))
+    found = scan(zone, partners, known, cursor=None)
+    todo = list(dict.fromkeys([d.drop_id for d in found.new] + list(given)))
+    instance.add_dynamic_partitions(drops_partitions.name, [d for d in todo if d not in known])
+    states = drop_states(instance)
+    todo = list(dict.fromkeys(states.lost + states.unstarted + todo))
+    ingest = defs.resolve_job_def("ingest_drop")
+    failures = []
+    for drop_id in todo:
+        result = ingest.execute_in_process(
+            instance=instance, partition_key=drop_id, raise_on_error=False, run_config=QUIET, tags=runner_tag()
+        )
+        if not result.success:
+            failures.append(failure_message(result))
+    return failures
+
+
 def run_pipeline(
     layout: DataLayout, files: Sequence[Path], config_file: str = "", instance: dg.DagsterInstance | None = None,
 ) -> RunOutcome:
-    """Land ``files`` as partner ``generic``, ingest every new drop of the local landing zone (and the
-    given ones), then run the rest."""
+    """Land ``files`` as partner ``generic``, ingest them with every drop of the local landing zone not stored
+    yet (new, or left by a run that died), then run the rest."""
     from isco_assets.definitions import build_definitions
 
     instance = instance or dg.DagsterInstance.get()
@@ -65,17 +106,7 @@ def run_pipeline(
     partners = load_config(config_file or None).partners
     zone = LocalLandingZone(layout.landing)
     outcome = RunOutcome(drop_ids=land_files(zone, files, partners[GENERIC]))
-    known = set(instance.get_dynamic_partitions(drops_partitions.name))
-    found = scan(zone, partners, known, cursor=None)
-    todo = list(dict.fromkeys([d.drop_id for d in found.new] + outcome.drop_ids))
-    instance.add_dynamic_partitions(drops_partitions.name, [d for d in todo if d not in known])
-    ingest = defs.resolve_job_def("ingest_drop")
-    for drop_id in todo:
-        result = ingest.execute_in_process(
-            instance=instance, partition_key=drop_id, raise_on_error=False, run_config=QUIET
-        )
-        if not result.success:
-            outcome.failed_drops.append(failure_message(result))
+    outcome.failed_drops = ingest_drops(defs, instance, zone, partners, outcome.drop_ids)
     result = defs.resolve_job_def("pipeline").execute_in_process(
         instance=instance, raise_on_error=False, run_config=QUIET
     )

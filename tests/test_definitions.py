@@ -23,7 +23,7 @@ def test_definitions_load(data_dir):
         assert node.group_name != "default", f"{key} has no group"
     checks = {k.name for k in graph.asset_check_keys}
     assert {"rows_reconcile", "job_posts_not_empty", "every_post_coded", "review_share_acceptable",
-            "candidates_not_empty", "cluster_ids_unique", "candidate_evidence_complete"} <= checks
+            "candidates_not_covered", "cluster_ids_unique", "candidate_evidence_complete"} <= checks
     assert defs.resolve_sensor_def("landing_zone_sensor")
     assert defs.resolve_sensor_def("feedback_sensor")
     assert defs.resolve_job_def("apply_expert_feedback")
@@ -34,3 +34,18 @@ def test_module_level_defs_importable():
     from isco_assets import definitions
 
     assert isinstance(definitions.defs, dg.Definitions)
+
+
+def test_declarative_automation_runs_with_no_toggle(data_dir):
+    """Dagster's implicit default_automation_condition_sensor starts stopped; ours starts running and covers every
+    asset with an automation condition, so a drop reaches the candidates without a switch to find."""
+    repository = build_definitions().get_repository_def()
+    sensors = {s.name: s for s in repository.sensor_defs}
+    assert "default_automation_condition_sensor" not in sensors
+    automation = sensors["automation_sensor"]
+    assert isinstance(automation, dg.AutomationConditionSensorDefinition)
+    assert automation.default_status == dg.DefaultSensorStatus.RUNNING
+    automated = {k for k in repository.asset_graph.get_all_asset_keys()
+                 if repository.asset_graph.get(k).automation_condition is not None}
+    assert {dg.AssetKey("job_posts"), dg.AssetKey("novel_occupation_candidates")} <= automated
+    assert automated <= automation.asset_selection.resolve(repository.asset_graph)

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 import dagster as dg
 import pandas as pd
 
+from isco_assets.defs.ingest.drop_states import drop_states
 from isco_assets.defs.metadata import preview, table_metadata, timed
 from isco_assets.defs.partitions import EAGER_PAST_MISSING_PARTITIONS, drops_partitions
 from isco_assets.lib.drops import DropError, read_drop
@@ -122,15 +123,25 @@ def raw_job_posts(
     automation_condition=EAGER_PAST_MISSING_PARTITIONS,
     description="All accepted posts of all drops (of a changed file only its latest version, unless its partner "
     "says changed_files: add), personal data masked at ingestion: exact duplicates removed by content hash, language "
-    "detected among the configured languages (cached by text). Updates once after a backfill, not per drop.",
+    "detected among the configured languages (cached by text). Updates once after a backfill, not per drop. Fails, "
+    "naming them, while a registered drop whose ingestion died is not stored yet (the sensor ingests it again).",
 )
 def job_posts(context: dg.AssetExecutionContext, settings: PlatformSettings, raw_job_posts: pd.DataFrame):
     with timed() as t:
-        stored = set(raw_job_posts["drop_id"]) if len(raw_job_posts) else set()
-        registered = context.instance.get_dynamic_partitions(drops_partitions.name)
-        current = current_versions([d for d in registered if d in stored], settings.config.partners)
-        superseded = sorted(stored - current)
-        if superseded:
+        states = drop_states(context.instance)
+        if states.lost:
+            raise dg.Failure(
+                description=f"{len(states.lost)} registered drops were never stored (their ingestion run died or "
+                f"failed): {', '.join(states.lost[:20])}. The landing sensor and isco-run ingest them again; or "
+                "re-run them as a backfill of raw_job_posts. job_posts waits for them rather than leave rows out.",
+                metadata={"lost_drops": dg.MetadataValue.json(states.lost)},
+            )
+        pending = states.running + states.unstarted
+        if pending:
+            context.log.warning(f"{len(pending)} drops not ingested yet, left out until they are: {pending[:20]}")
+        current = current_versions(states.stored, settings.config.partners)
+        superseded = sorted(set(states.stored) - current)
+        if len(raw_job_posts):
             raw_job_posts = raw_job_posts[raw_job_posts["drop_id"].isin(current)]
         detector = LanguageDetector(settings.config.languages, cache_root=settings.layout.cache / "languages")
         posts, stats = union_posts(raw_job_posts, detector)
@@ -141,7 +152,7 @@ def job_posts(context: dg.AssetExecutionContext, settings: PlatformSettings, raw
         metadata=table_metadata(
             posts, ["post_id", "job_title", "language", "language_confidence", "country"],
             rows_in=stats.rows_in, duplicates_removed=stats.duplicates_removed, drops=len(current),
-            superseded_drops=dg.MetadataValue.json(superseded),
+            superseded_drops=dg.MetadataValue.json(superseded), pending_drops=dg.MetadataValue.json(pending),
             languages=dg.MetadataValue.json(posts["language"].value_counts().to_dict()), seconds=t["seconds"],
         ),
     )
