@@ -39,7 +39,7 @@ EXPECTED_CHECKS = {
     "job_posts_not_empty",
     "every_post_coded",
     "review_share_acceptable",
-    "candidates_not_empty",
+    "candidates_not_covered",
 }
 EXPECTED_SENSORS = {"landing_zone_sensor"}
 EXPECTED_JOBS = {"ingest_drop", "pipeline"}
