@@ -68,7 +68,7 @@ def read(data: bytes, name: str = "review.xlsx"):
 def test_export_writes_both_sheets_with_decision_columns_and_dropdowns(tmp_path: Path) -> None:
     paths = export_candidates(candidates(), tmp_path, review_posts(codes(), TAXONOMY, 10))
     book = openpyxl.load_workbook(paths["xlsx"])
-    assert book.sheetnames == ["candidates", "posts_to_review"]
+    assert book.sheetnames == ["candidates", "posts_to_review", "guide"]
     header = [c.value for c in book["candidates"][1]]
     assert header[-6:] == ["decision", "isco_code", "title", "reviewer", "decided_at", "note"]
     examples = book["candidates"].cell(2, header.index("example_titles") + 1).value

@@ -30,8 +30,9 @@ def _png(figure: Figure) -> bytes:
 
 
 def _label(row: pd.Series, width: int = 32) -> str:
+    """A legend label; "$" escaped, so a name with two of them is not read as matplotlib mathtext."""
     name = str(row.get("name") or f"cluster {row['cluster_id']}")
-    return f"#{row['rank']} {name[:width]}"
+    return f"#{row['rank']} {name[:width]}".replace("$", r"\$")
 
 
 def cluster_map_png(assignments: pd.DataFrame, candidates: pd.DataFrame, top: int = 10) -> bytes:
@@ -104,16 +105,16 @@ def _groups(groups: Iterable[dict[str, object]]) -> str:
 
 
 def _row(row: pd.Series) -> str:
+    """One candidate as a table row; every cell is escaped here, whatever it holds."""
     cells = [
-        str(row["rank"]), html.escape(str(row["name"])), f"{row['novelty_score']:.3f}", f"{int(row['n_posts']):,}",
+        str(row["rank"]), str(row["name"]), f"{row['novelty_score']:.3f}", f"{int(row['n_posts']):,}",
         str(int(row["n_titles"])), _number(row.get("employers_effective")), _number(row.get("growth"), signed=True),
-        _number(row.get("persistence")), html.escape(str(row.get("origin", ""))),
-        html.escape(f"{row['suggested_parent'] or ''} {row['suggested_parent_title'] or ''}"),
-        html.escape(_groups(row["nearest_groups"])), html.escape(" | ".join(list(row["example_titles"])[:5])),
-        html.escape(_counts(row["by_country"])), html.escape(_counts(row["by_language"])),
-        html.escape(_counts(row["by_source"])),
+        _number(row.get("persistence")), str(row.get("origin", "")),
+        f"{row['suggested_parent'] or ''} {row['suggested_parent_title'] or ''}",
+        _groups(row["nearest_groups"]), " | ".join(map(str, list(row["example_titles"])[:5])),
+        _counts(row["by_country"]), _counts(row["by_language"]), _counts(row["by_source"]),
     ]
-    return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+    return "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
 
 
 def _number(value: object, signed: bool = False) -> str:
