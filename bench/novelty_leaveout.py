@@ -39,7 +39,7 @@ from isco_assets.lib.coding import CodingService
 from isco_assets.lib.config import bundled_sources, load_config
 from isco_assets.lib.index_sources import build_index_labels, label_key
 from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.novelty import VERDICTS, candidates_of
+from isco_assets.lib.novelty import candidates_of, verdict_counts
 from isco_assets.lib.taxonomy import load_taxonomy
 from isco_assets.lib.text import coding_title, normalize_title
 
@@ -162,7 +162,7 @@ def run_seed(data: Path, mode: str, n: int, seed: int, dump: Path | None) -> dic
             removed=lambda f: f["removed_key"].isin(removed)).drop(columns=["top_codes"], errors="ignore").to_parquet(
             dump / f"{mode}_{seed}_posts.parquet")
     removed_posts = int(posts["removed_key"].isin(removed).sum())
-    verdicts = judged["verdict"].value_counts().reindex(VERDICTS, fill_value=0).to_dict()
+    verdicts = verdict_counts(judged)
     print(f"seed {seed}: {len(removed)} {mode} removed ({removed_posts:,} of {len(posts):,} posts), "
           f"{len(service.coder.labels):,} index labels left, {len(unique):,} unique titles, "
           f"{len(judged)} clusters {verdicts}, {seconds:.0f} s")

@@ -98,6 +98,12 @@ def candidates_of(judged: pd.DataFrame, top_n: int = 0) -> pd.DataFrame:
     return frame.head(top_n) if top_n else frame
 
 
+def verdict_counts(judged: pd.DataFrame) -> dict[str, int]:
+    """Clusters per verdict, every verdict named (0 when none)."""
+    counts = judged["verdict"].value_counts()
+    return {v: int(counts.get(v, 0)) for v in VERDICTS}
+
+
 def novelty_score(frame: pd.DataFrame) -> pd.Series:
     """Coverage gap and distinctiveness (0..1) times coherence, size, spread and time multipliers (each 0.5..1);
     see the module docstring."""

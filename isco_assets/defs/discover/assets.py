@@ -13,7 +13,7 @@ from isco_assets.lib.embedding import stack_vectors
 from isco_assets.lib.export import export_candidates, review_posts
 from isco_assets.lib.feedback import apply_candidate_feedback
 from isco_assets.lib.naming import add_member_evidence, descriptions_frame
-from isco_assets.lib.novelty import CANDIDATE, EVIDENCE_COLUMNS, VERDICTS, candidates_of, judge_clusters
+from isco_assets.lib.novelty import CANDIDATE, EVIDENCE_COLUMNS, candidates_of, judge_clusters, verdict_counts
 from isco_assets.lib.report import markdown_image, render_report, report_figures, write_report
 from isco_assets.lib.vagueness import IndexWords
 from isco_assets.resources.compute import HeavyStepsResource
@@ -158,7 +158,7 @@ def novel_occupation_candidates(
     judged = judge_clusters(job_clusters.drop(columns=["centroid"]), cluster_names, posts, settings.taxonomy,
                             cluster_activity, knobs, words)
     candidates = candidates_of(judged)
-    verdicts = judged["verdict"].value_counts().reindex(VERDICTS, fill_value=0)
+    verdicts = verdict_counts(judged)
     context.log.info(f"{len(judged)} clusters: " + ", ".join(f"{n} {v}" for v, n in verdicts.items()))
     feedback = settings.config.feedback
     candidates = apply_candidate_feedback(candidates, expert_decisions, feedback.evidence_growth)
@@ -175,7 +175,7 @@ def novel_occupation_candidates(
             report_html=dg.MetadataValue.path(str(report)),
             cluster_map=dg.MetadataValue.md(markdown_image(figures["cluster_map"], "cluster map")),
             top_trends=dg.MetadataValue.md(markdown_image(figures["trends"], "trends of the top candidates")),
-            verdicts=dg.MetadataValue.json({str(k): int(v) for k, v in verdicts.items()}),
+            verdicts=dg.MetadataValue.json(verdicts),
             judged_not_candidates=dg.MetadataValue.md(
                 judged.loc[judged["verdict"] != CANDIDATE, ["name", "verdict", "n_posts", "coverage_evidence"]]
                 .head(20).to_markdown(index=False)),
