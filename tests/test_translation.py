@@ -1,8 +1,11 @@
-"""Azure Translator over real HTTP against a fake service on 127.0.0.1: limits, retries, cache, masking, cost."""
+"""Azure Translator over real HTTP against a fake service on 127.0.0.1: limits, retries, cache, masking, cost,
+and the failure policy (a closed port, a batch that keeps failing, a refused key)."""
 
 from __future__ import annotations
 
 import email.utils
+import logging
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
-from fakes.scripted_server import Reply
+from fakes.scripted_server import Received, Reply
 from fakes.translator_server import (
     API_KEY,
     MAX_CHARS,
@@ -41,6 +44,15 @@ from isco_assets.resources.translator import (
 def fake_translator() -> Iterator[FakeTranslator]:
     with FakeTranslator() as server:
         yield server
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """A port nothing listens on: bound to get a free one, then closed."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
 
 
 class Sleeps(list):
@@ -143,14 +155,14 @@ def test_backoff_is_capped(fake_translator: FakeTranslator) -> None:
 
 def test_gives_up_after_max_retries(fake_translator: FakeTranslator, tmp_path: Path) -> None:
     fake_translator.script(*[server_error()] * 3)
-    c = client(fake_translator, tmp_path, max_retries=2)
+    c = client(fake_translator, tmp_path, max_retries=2, on_failure="fail")
     with pytest.raises(TranslationError, match="500 after 3 attempts"):
         c.translate(["Enfermero"], ["es"])
     assert len(c.cache) == 0
 
 
 def test_a_failure_keeps_what_was_already_paid_for(fake_translator, tmp_path: Path) -> None:
-    c = client(fake_translator, tmp_path, max_retries=0)
+    c = client(fake_translator, tmp_path, max_retries=0, on_failure="fail")
     texts = [f"enfermero {i}" for i in range(1500)]  # two requests: 1,000 then 500
     fake_translator.script(Reply(200, [{"translations": [{"text": f"nurse {i}", "to": "en"}]} for i in range(1000)]),
                            server_error())
@@ -165,7 +177,7 @@ def test_a_failure_keeps_what_was_already_paid_for(fake_translator, tmp_path: Pa
 
 def test_a_refused_request_is_not_retried(fake_translator: FakeTranslator) -> None:
     sleeps = Sleeps()
-    bad = AzureTranslatorClient("wrong-key", fake_translator.url, sleep=sleeps)
+    bad = AzureTranslatorClient("wrong-key", fake_translator.url, sleep=sleeps, on_failure="fail")
     with pytest.raises(TranslationError, match="401 after 1 attempts: 401000"):
         bad.translate(["Enfermero"], ["es"])
     assert sleeps == [] and len(fake_translator.requests) == 1
@@ -229,6 +241,81 @@ def test_translate_posts_title_always_description_up_to_a_length(fake_translator
     assert fake_translator.sent_texts() == ["Cocinero"]
 
 
+# --- the failure policy ----------------------------------------------------------------------------------------------
+
+
+def test_closed_port_pass_through_keeps_every_text_and_stops_early(closed_port_url: str, tmp_path: Path) -> None:
+    sleeps = Sleeps()
+    c = AzureTranslatorClient(API_KEY, closed_port_url, cache=TranslationCache(tmp_path / "t.sqlite"), sleep=sleeps)
+    titles = ["Enfermero", "Cozinheiro", "Infermiere", "Jururawat", "Nurse"]
+    descriptions = ["Enfermero de camión", "Cozinheiro de hotel", "Infermiere", "Jururawat", "Nurse wanted"]
+    result = translate_posts(c, titles, descriptions, ["es", "pt", "it", "ms", "en"], description_chars=200)
+    assert result.titles == titles and result.descriptions == descriptions
+    assert not any(result.title_translated) and not any(result.description_translated)
+    stats = result.stats
+    assert stats.untranslated_texts == 8  # 4 titles and 4 descriptions; English stays home
+    assert closed_port_url in stats.translator_error and "nothing more is sent" in stats.translator_error
+    # 3 requests of 3 attempts (2 short retries each), then the breaker: the other 5 requests are never sent
+    assert (stats.requests, stats.retries, stats.texts_sent) == (9, 6, 0)
+    assert sleeps == [1.0, 2.0] * 3
+    assert len(c.cache) == 0
+
+
+def test_closed_port_fail_names_the_endpoint(closed_port_url: str) -> None:
+    c = AzureTranslatorClient(API_KEY, closed_port_url, sleep=Sleeps(), on_failure="fail")
+    stats = c.new_stats()
+    with pytest.raises(TranslationError, match="unreachable after 3 attempts") as raised:
+        c.translate(["Enfermero"], ["es"], stats=stats)
+    message = str(raised.value)
+    assert closed_port_url in message and "AZURE_TRANSLATOR_ENDPOINT" in message
+    assert "ISCO_TRANSLATOR_ON_FAILURE=pass-through" in message
+    assert stats.requests == 3
+
+
+class PortugueseOutage(FakeTranslator):
+    """Every request from Portuguese answers 503; the rest are served."""
+
+    def handle(self, request: Received) -> Reply:
+        if request.query.get("from") == ["pt"]:
+            return Reply(503, {"error": {"code": 503000, "message": "The service is temporarily unavailable."}})
+        return super().handle(request)
+
+
+def test_a_batch_that_keeps_failing_is_kept_as_is_and_sent_again_next_run(tmp_path: Path) -> None:
+    texts, languages = ["Enfermero", "Cozinheiro", "Programador", "Cozinheiro"], ["es", "pt", "es", "pt"]
+    with PortugueseOutage() as outage:
+        c = client(outage, tmp_path, max_retries=2)
+        stats = c.new_stats()
+        out, done = c.translate(texts, languages, stats=stats)
+        assert sum(1 for r in outage.translate_requests if r.query["from"] == ["pt"]) == 3
+    assert out == ["Nurse", "Cozinheiro", "Programmer", "Cozinheiro"]
+    assert done == [True, False, True, False]
+    assert stats.untranslated_texts == 2  # both posts carrying the failed text
+    assert "503 after 3 attempts" in stats.translator_error and outage.url in stats.translator_error
+    assert len(c.cache) == 2  # the failed text is not cached as its own translation
+
+    with FakeTranslator() as back:  # the next run, the service back, the same cache
+        stats = (again := client(back, tmp_path)).new_stats()
+        out, done = again.translate(texts, languages, stats=stats)
+        assert back.sent_texts() == ["Cozinheiro"]
+    assert out == ["Nurse", "Cook", "Programmer", "Cook"] and all(done)
+    assert (stats.cache_hits, stats.untranslated_texts, stats.translator_error) == (2, 0, "")
+
+
+def test_a_refused_key_follows_the_policy_and_stops_sending(fake_translator: FakeTranslator) -> None:
+    bad = AzureTranslatorClient("wrong-key", fake_translator.url, sleep=Sleeps())
+    stats = bad.new_stats()
+    out, done = bad.translate(["Enfermero", "Cozinheiro"], ["es", "pt"], stats=stats)
+    assert out == ["Enfermero", "Cozinheiro"] and done == [False, False]
+    assert stats.untranslated_texts == 2 and "401" in stats.translator_error
+    assert len(fake_translator.requests) == 1  # a refused key is refused for every language: asked once
+
+
+def test_an_unknown_failure_policy_is_refused(fake_translator: FakeTranslator) -> None:
+    with pytest.raises(ValueError, match="'pass-through' or 'fail'"):
+        client(fake_translator, on_failure="ignore")
+
+
 def test_retry_after_parsing() -> None:
     assert retry_after_seconds({"Retry-After": "3"}) == 3.0
     assert retry_after_seconds({"retry-after-ms": "250", "Retry-After": "3"}) == 0.25
@@ -288,6 +375,24 @@ def test_resource_in_a_materialization(fake_translator: FakeTranslator, tmp_path
     assert again.output_for_node("clean_posts")["title_norm"].tolist() == ["nurse", "nurse", "programmer", "cook"]
 
 
+def test_closed_port_in_a_materialization_warns_and_codes_untranslated(closed_port_url: str, tmp_path: Path) -> None:
+    translator = AzureTranslatorResource(key=API_KEY, endpoint=closed_port_url, cache_dir=str(tmp_path),
+                                         max_backoff_seconds=0)
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize([job_posts_fixture, translated_posts, clean_posts], instance=instance,
+                            resources={"translator": translator,
+                                       "settings": PlatformSettings(data_dir=str(tmp_path / "data"))})
+    assert result.success
+    meta = _translated_metadata(result)
+    assert (meta["translated"], meta["untranslated_texts"], meta["texts_sent"]) == (0, 5, 0)
+    assert closed_port_url in meta["translator_error"]
+    warnings = [e.user_message for e in instance.all_logs(result.run_id) if e.level == logging.WARNING]
+    assert any("5 of 8 texts could not be translated" in w and closed_port_url in w for w in warnings)
+    cleaned = result.output_for_node("clean_posts")
+    assert cleaned["title_norm"].tolist() == ["enfermero", "nurse", "pengaturcara", "cozinheiro"]
+    assert cleaned["title_language"].tolist() == ["es", "en", "ms", "pt"]
+
+
 def test_pass_through_marks_nothing_translated(tmp_path: Path) -> None:
     result = dg.materialize([job_posts_fixture, translated_posts, clean_posts],
                             resources={"translator": PassThroughTranslator(),
@@ -300,7 +405,8 @@ def test_pass_through_marks_nothing_translated(tmp_path: Path) -> None:
 
 
 def test_translator_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("ISCO_TRANSLATOR", "AZURE_TRANSLATOR_ENDPOINT", "AZURE_TRANSLATOR_REGION"):
+    for var in ("ISCO_TRANSLATOR", "AZURE_TRANSLATOR_ENDPOINT", "AZURE_TRANSLATOR_REGION",
+                "ISCO_TRANSLATOR_ON_FAILURE"):
         monkeypatch.delenv(var, raising=False)
     assert isinstance(translator_from_env("/tmp/cache"), PassThroughTranslator)
     monkeypatch.setenv("ISCO_TRANSLATOR", "azure")
@@ -312,6 +418,13 @@ def test_translator_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert azure.region == dg.EnvVar("AZURE_TRANSLATOR_REGION")
     assert azure.endpoint == "https://api.cognitive.microsofttranslator.com"
     assert azure.description_chars == 300 and azure.cache_dir == "/tmp/cache"
+    assert azure.on_failure == "pass-through"
+    monkeypatch.setenv("ISCO_TRANSLATOR_ON_FAILURE", "fail")
+    assert translator_from_env("/tmp/cache").on_failure == "fail"
+    monkeypatch.setenv("ISCO_TRANSLATOR_ON_FAILURE", "ignore")
+    with pytest.raises(ValueError, match=r"ISCO_TRANSLATOR_ON_FAILURE='ignore'.*'pass-through' or 'fail'"):
+        translator_from_env("/tmp/cache")
+    monkeypatch.delenv("ISCO_TRANSLATOR_ON_FAILURE")
     monkeypatch.setenv("ISCO_TRANSLATOR", "deepl")
     with pytest.raises(ValueError, match="ISCO_TRANSLATOR"):
         translator_from_env("/tmp/cache")

@@ -11,11 +11,13 @@ import dagster as dg
 
 from isco_assets.lib.translation import (
     DEFAULT_ENDPOINT,
+    DEFAULT_ON_FAILURE,
     DEFAULT_PRICE_PER_MILLION,
     AzureTranslatorClient,
     PostTranslation,
     TranslationCache,
     TranslationStats,
+    check_on_failure,
     translate_posts,
 )
 
@@ -55,7 +57,11 @@ class PassThroughTranslator(TranslatorResource):
 
 class AzureTranslatorResource(TranslatorResource):
     """Azure Translator (Text Translation v3): the title always, the description up to ``description_chars``
-    (0: not at all), masked before sending, cached in ``cache_dir`` so a text is paid for once."""
+    (0: not at all), masked before sending, cached in ``cache_dir`` so a text is paid for once.
+
+    ``on_failure`` is what a request that still fails does: ``pass-through`` (default) keeps those texts
+    untranslated and counts them in the metadata, so every post is still coded; ``fail`` stops the run (see
+    ``isco_assets.lib.translation`` for why pass-through is the default)."""
 
     key: str
     endpoint: str = DEFAULT_ENDPOINT
@@ -65,6 +71,7 @@ class AzureTranslatorResource(TranslatorResource):
     cache_dir: str
     max_retries: int = 5
     max_backoff_seconds: float = 60.0
+    on_failure: str = DEFAULT_ON_FAILURE  # "pass-through" or "fail"
 
     @property
     def translator_id(self) -> str:
@@ -75,7 +82,7 @@ class AzureTranslatorResource(TranslatorResource):
             self.key, self.endpoint, self.region, self.target_language,
             cache=TranslationCache(Path(self.cache_dir) / CACHE_FILE),
             price_per_million_chars=self.price_per_million_chars, max_retries=self.max_retries,
-            max_backoff=self.max_backoff_seconds,
+            max_backoff=self.max_backoff_seconds, on_failure=self.on_failure,
         )
 
     def translate_posts(
@@ -86,8 +93,11 @@ class AzureTranslatorResource(TranslatorResource):
 
 def translator_from_env(cache_dir: str) -> TranslatorResource:
     """``ISCO_TRANSLATOR=azure`` picks Azure Translator with its endpoint, key and region as ``dagster.EnvVar``s
-    (AZURE_TRANSLATOR_ENDPOINT, AZURE_TRANSLATOR_KEY, AZURE_TRANSLATOR_REGION); anything else unset keeps the
-    offline pass-through."""
+    (AZURE_TRANSLATOR_ENDPOINT, AZURE_TRANSLATOR_KEY, AZURE_TRANSLATOR_REGION) and its failure policy from
+    ISCO_TRANSLATOR_ON_FAILURE (checked even when unused, so a typo shows at load); anything else unset keeps
+    the offline pass-through."""
+    on_failure = check_on_failure(os.environ.get("ISCO_TRANSLATOR_ON_FAILURE", "").strip().lower()
+                                  or DEFAULT_ON_FAILURE, "ISCO_TRANSLATOR_ON_FAILURE")
     choice = os.environ.get("ISCO_TRANSLATOR", "").strip().lower() or "pass-through"
     if choice == "pass-through":
         return PassThroughTranslator()
@@ -102,5 +112,6 @@ def translator_from_env(cache_dir: str) -> TranslatorResource:
         cache_dir=cache_dir,
         price_per_million_chars=float(os.environ.get("ISCO_TRANSLATOR_PRICE_PER_MILLION", DEFAULT_PRICE_PER_MILLION)),
         description_chars=int(os.environ.get("ISCO_TRANSLATOR_DESCRIPTION_CHARS", 1000)),
+        on_failure=on_failure,
         **{field: dg.EnvVar(var) for field, var in optional.items() if os.environ.get(var)},
     )

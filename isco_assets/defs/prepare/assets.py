@@ -17,9 +17,12 @@ GROUP = "prepare"
     automation_condition=dg.AutomationCondition.eager(),
     description="Posts with title and description in the target language (title_en, desc_en), the language "
     "each is now in (title_language, desc_language) and whether a translation happened; the offline default "
-    "passes text through. Metadata: characters sent, cache hits, requests, retries and cost.",
+    "passes text through. Metadata: characters sent, cache hits, requests, retries and cost; texts the service "
+    "could not translate are kept as they are (untranslated_texts, translator_error, and a warning in the log).",
 )
-def translated_posts(translator: TranslatorResource, job_posts: pd.DataFrame) -> dg.MaterializeResult:
+def translated_posts(
+    context: dg.AssetExecutionContext, translator: TranslatorResource, job_posts: pd.DataFrame
+) -> dg.MaterializeResult:
     with timed() as t:
         frame = job_posts.copy()
         languages = frame["language"].tolist()
@@ -33,6 +36,9 @@ def translated_posts(translator: TranslatorResource, job_posts: pd.DataFrame) ->
         frame["desc_language"] = np.where(desc_done, target, original)
         frame["translated"] = title_done | desc_done
         frame["translator"] = translator.translator_id
+    if done.stats.untranslated_texts:
+        context.log.warning(f"{done.stats.untranslated_texts} of {done.stats.texts} texts could not be translated "
+                            f"and are coded as they are (translated = false): {done.stats.translator_error}")
     return dg.MaterializeResult(
         value=frame,
         metadata=table_metadata(frame, ["post_id", "language", "job_title", "title_en", "translated"],
