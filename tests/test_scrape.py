@@ -15,6 +15,10 @@ crawled by the selectors spider.
 from __future__ import annotations
 
 import json
+import logging
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,7 +40,7 @@ from isco_assets.lib.drops import parse_drop_id
 from isco_assets.lib.jobposting import DayRange
 from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.parquet_io import read_table
-from scrapers.jobscrapers.runner import CrawlError, CrawlResult, run_crawl
+from scrapers.jobscrapers.runner import OUTSIDE_DAYS, PROJECT_DIR, CrawlError, CrawlResult, run_crawl, summarize
 from scrapers.jobscrapers.sites import SiteRegistryError, load_registry
 
 FIXTURES = Path(__file__).parent / "fixtures" / "jobboard"
@@ -237,6 +241,13 @@ def test_duplicates_bad_pages_and_failures_are_counted_and_the_crawl_goes_on(alp
     assert {"/jobs/3", "/jobs/3-copy"} <= set(alpha.requests)
 
 
+def test_every_crawl_says_in_its_log_what_it_dropped_and_why(alpha: Crawl) -> None:
+    log = alpha.result.log_file.read_text(encoding="utf-8")
+    assert (f"INFO: found 9 postings, kept 6, dropped 3: 1 duplicate, 1 missing title, 1 {OUTSIDE_DAYS} {WEEK} "
+            "(pass -a days=YYYY-MM-DD..YYYY-MM-DD to widen)") in log
+    assert "kept 6" in log and "WARNING: found" not in log
+
+
 def test_a_past_range_keeps_only_postings_of_those_days(jobboard: JobBoard, tmp_path: Path) -> None:
     days = DayRange(TODAY - timedelta(days=25), TODAY - timedelta(days=15))
     crawl = jobboard.crawl("alpha", days, tmp_path)
@@ -331,6 +342,46 @@ def test_registry_rejects_what_it_cannot_crawl(tmp_path: Path) -> None:
     assert load_registry(tmp_path / "sites.yaml").site("a").allowed_domains == ("x.example",)
 
 
+def scrapy_crawl(sites_file: Path, *args: str, work: Path) -> subprocess.CompletedProcess[str]:
+    """``scrapy crawl`` as a person runs it: from scrapers/, the registry named by ISCO_SCRAPE_SITES only."""
+    env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+    env["ISCO_SCRAPE_SITES"] = str(sites_file)
+    settings = {**FAST, "JOBSCRAPERS_OUTPUT": str(work / "output"), "JOBSCRAPERS_STATS_FILE": str(work / "stats.json")}
+    command = [sys.executable, "-m", "scrapy", "crawl", *args,
+               *(arg for name, value in settings.items() for arg in ("-s", f"{name}={value}"))]
+    return subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_scrapy_crawl_reads_the_registry_that_ISCO_SCRAPE_SITES_names_and_warns_when_it_keeps_nothing(
+    jobboard: JobBoard, tmp_path: Path
+) -> None:
+    jobboard.boards["gamma"].requests.clear()
+    done = scrapy_crawl(jobboard.sites_file, "selectors", "-a", "site=gamma", "-a", f"days={DAYS['day_5']}",
+                        work=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "/vacancy/1" in jobboard.boards["gamma"].paths()
+    assert (f"WARNING: found 2 postings, kept 0, dropped 2: 2 {OUTSIDE_DAYS} {DAYS['day_5']} "
+            "(pass -a days=YYYY-MM-DD..YYYY-MM-DD to widen)") in done.stderr
+    summary = summarize(json.loads((tmp_path / "stats.json").read_text(encoding="utf-8")))
+    assert (summary["postings_found"], summary["items"], summary["dropped"]) == (2, 0, {OUTSIDE_DAYS: 2})
+    assert not (tmp_path / "output").exists()
+
+
+def test_scrapy_crawl_of_an_unknown_site_or_bad_days_fails_in_one_clear_line(
+    jobboard: JobBoard, tmp_path: Path
+) -> None:
+    unknown = scrapy_crawl(jobboard.sites_file, "jobposting", "-a", "site=site1", work=tmp_path)
+    assert unknown.returncode != 0
+    assert (f"ERROR: no site 'site1' in the site registry {jobboard.sites_file} (known: alpha, beta, "
+            "beta-few-items, beta-few-pages, beta-shallow, gamma); add it under 'sites:' there") in unknown.stderr
+    assert "ISCO_SCRAPE_SITES" in unknown.stderr
+    bad_days = scrapy_crawl(jobboard.sites_file, "jobposting", "-a", "site=alpha", "-a", "days=yesterday",
+                            work=tmp_path)
+    assert bad_days.returncode != 0 and "ERROR: -a days=yesterday: " in bad_days.stderr
+    for done in (unknown, bad_days):
+        assert "Traceback" not in done.stderr and "Task exception was never retrieved" not in done.stderr
+
+
 def test_a_crawl_without_a_contact_address_does_not_start(jobboard: JobBoard, tmp_path: Path) -> None:
     sites = tmp_path / "sites.yaml"
     sites.write_text(jobboard.sites_file.read_text().replace("mailto:scraping-tests@example.org", '""'))
@@ -342,13 +393,14 @@ def test_a_crawl_without_a_contact_address_does_not_start(jobboard: JobBoard, tm
 
 # --- Dagster -------------------------------------------------------------------------------------------------------
 
-PLATFORM_CONFIG = "partners:\n  alpha: {}\n"
-
-
-def _defs(jobboard: JobBoard, data_dir: Path) -> dg.Definitions:
+def _defs(
+    jobboard: JobBoard, data_dir: Path, partners: tuple[str, ...] = ("alpha",), sites_file: str | None = None
+) -> dg.Definitions:
+    """The code location; its scraper reads the fixture's registry, or ``sites_file`` ("": the default one)."""
     config = data_dir / "platform.yaml"
-    config.write_text(PLATFORM_CONFIG)
-    scraper = JobBoardScraper(sites_file=str(jobboard.sites_file), settings=FAST, max_crawl_seconds=60)
+    config.write_text("partners:\n" + "".join(f"  {partner}: {{}}\n" for partner in partners))
+    sites = str(jobboard.sites_file) if sites_file is None else sites_file
+    scraper = JobBoardScraper(sites_file=sites, settings=FAST, max_crawl_seconds=60)
     return build_definitions(str(data_dir), str(config), LandingZoneResource(local_dir=str(data_dir / "landing")),
                              scraper)
 
@@ -373,6 +425,28 @@ def test_the_schedule_crawls_every_site_for_yesterday(jobboard: JobBoard, data_d
         requests = schedule.evaluate_tick(context).run_requests
     sites = sorted(load_registry(jobboard.sites_file).sites)
     assert [r.partition_key for r in requests] == [f"{DAYS['day_1']}|{site}" for site in sites]
+
+
+def test_a_scrape_that_keeps_nothing_warns_and_its_metadata_counts_the_drops(
+    jobboard: JobBoard, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ISCO_SCRAPE_SITES", str(jobboard.sites_file))  # the resource's default, as scrapy crawl's
+    defs = _defs(jobboard, data_dir, partners=("gamma",), sites_file="")
+    partition = f"{DAYS['day_5']}|gamma"
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def("scrape_job_boards").execute_in_process(
+            instance=instance, partition_key=partition)
+        assert result.success
+        meta = {k: v.value for k, v in instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey("scraped_job_posts"), asset_partitions=[partition]), limit=1
+        ).records[0].asset_materialization.metadata.items()}
+        warnings = [e.message for e in instance.all_logs(result.run_id) if e.level == logging.WARNING]
+    assert (meta["postings_found"], meta["crawl_items"], meta["items"]) == (2, 0, 0)
+    assert meta["dropped"] == {OUTSIDE_DAYS: 2} and meta["landing"] == ""
+    report = (f"gamma: found 2 postings, kept 0, dropped 2: 2 {OUTSIDE_DAYS} {DAYS['day_5']} "
+              "(backfill the days they were posted)")
+    assert meta["crawl_report"] == report
+    assert any(report in message for message in warnings)
 
 
 @pytest.mark.slow

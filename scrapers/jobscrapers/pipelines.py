@@ -16,6 +16,7 @@ from scrapy.exceptions import DropItem
 
 from isco_assets.lib.jobposting import filing_day
 from scrapers.jobscrapers.items import JobPosting
+from scrapers.jobscrapers.runner import OUTSIDE_DAYS, UNDATED_PAST
 
 if TYPE_CHECKING:
     from typing import Self
@@ -82,7 +83,7 @@ class LandingWriterPipeline(_Pipeline):
     def process_item(self, item: JobPosting) -> JobPosting:
         day = filing_day(item.date_posted, self.spider.days, self.today)
         if day is None:
-            raise self.drop("undated, past days" if not item.date_posted else "posted outside the crawled days")
+            raise self.drop(UNDATED_PAST if not item.date_posted else OUTSIDE_DAYS)
         if self.max_items and self.count >= self.max_items:
             raise self.drop("over max_items")
         self.count += 1

@@ -4,6 +4,7 @@ working directory, and reading back its stats and files.
     result = run_crawl(registry.site("empleos-example"), DayRange.parse("2025-03-01..2025-03-07"), work_dir)
     result.files    # {"2025-03-03": Path(".../output/empleos-example/2025-03-03.jsonl"), ...}
     result.summary  # pages, items, dropped (by reason), robots_denied, http_errors, duration_s, ...
+    describe(result.summary, result.days, "...")  # "found 9 postings, kept 6, dropped 3: 1 duplicate, ..."
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]  # holds scrapy.cfg
 SETTINGS_MODULE = "scrapers.jobscrapers.settings"
 LOG_TAIL_CHARS = 4000
 IGNORED = "scrapy.exceptions.IgnoreRequest"
+OUTSIDE_DAYS, UNDATED_PAST = "posted outside the crawled days", "undated, past days"  # the pipelines' drop reasons
 
 
 class CrawlError(RuntimeError):
@@ -36,6 +38,7 @@ class CrawlResult:
     days: DayRange
     stats: Mapping[str, Any]
     files: Mapping[str, Path]  # ISO day -> JSONL file of that day's postings (days without postings: none)
+    log_file: Path
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -70,7 +73,7 @@ def run_crawl(
         raise CrawlError(f"crawl of {site.name} failed (exit {done.returncode})\n{_log_tail(log_file, done.stderr)}")
     files = {path.stem: path for path in sorted((output / site.name).glob("*.jsonl"))}
     return CrawlResult(site=site.name, days=days, stats=json.loads(stats_file.read_text(encoding="utf-8")),
-                       files=files)
+                       files=files, log_file=log_file)
 
 
 def summarize(stats: Mapping[str, Any]) -> dict[str, Any]:
@@ -96,6 +99,26 @@ def summarize(stats: Mapping[str, Any]) -> dict[str, Any]:
         "duration_s": round(float(stats.get("elapsed_time_seconds", 0.0)), 3),
         "finish_reason": stats.get("finish_reason", ""),
     }
+
+
+def describe(summary: Mapping[str, Any], days: DayRange, widen: str) -> str:
+    """What became of the postings a crawl found, for a person: how many were kept, how many dropped and why.
+    ``widen`` (how to crawl other days) is added when postings were dropped for their dates."""
+    dropped = summary["dropped"]
+    line = f"found {summary['postings_found']} postings, kept {summary['items']}, dropped {sum(dropped.values())}"
+    if dropped:
+        line += ": " + ", ".join(
+            f"{count} {reason} {days}" if reason == OUTSIDE_DAYS else f"{count} {reason}"
+            for reason, count in dropped.items()
+        )
+    if {OUTSIDE_DAYS, UNDATED_PAST} & set(dropped):
+        line += f" ({widen})"
+    return line
+
+
+def kept_none(summary: Mapping[str, Any]) -> bool:
+    """The crawl found postings and kept none of them: it ends well and writes nothing, worth a warning."""
+    return summary["postings_found"] > 0 and summary["items"] == 0
 
 
 def _log_tail(log_file: Path, stderr: str) -> str:

@@ -50,12 +50,13 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "scrapers.jobscrapers.extensions.StatsFile": 500,
+    "scrapers.jobscrapers.extensions.CrawlReport": 500,
 }
 
 # Where the writer puts <site>/<YYYY-MM-DD>.jsonl: the local landing zone unless told otherwise (the
 # Dagster asset points it at a work folder and copies the files into the configured landing zone).
 JOBSCRAPERS_OUTPUT = str(DataLayout.from_env().landing)
-JOBSCRAPERS_SITES = ""  # the site registry; empty: scrapers/sites.yaml
+JOBSCRAPERS_SITES = ""  # the site registry; empty: the file ISCO_SCRAPE_SITES names, else scrapers/sites.yaml
 JOBSCRAPERS_STATS_FILE = ""  # when set, the crawl's stats are written there as JSON at the end
 JOBSCRAPERS_MAX_PAGES = 0  # set from the site's limits; 0: no limit
 

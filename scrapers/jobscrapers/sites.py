@@ -1,5 +1,8 @@
 """The site registry (``sites.yaml``): who the crawler says it is, and each job board it crawls.
 
+Which file: ``-s JOBSCRAPERS_SITES=PATH`` for one crawl, else the file ``ISCO_SCRAPE_SITES`` names, else
+``scrapers/sites.yaml`` (``registry_path``; ``scrapy crawl`` and the Dagster resource alike).
+
 Adding a board is an entry here, no code: where to start (sitemaps, ``robots.txt`` to find them, or
 listing pages), which links to follow, hints for what its postings leave out, and limits. Boards with
 schema.org ``JobPosting`` markup use the generic ``jobposting`` spider; a board without markup uses the
@@ -32,6 +35,7 @@ schema.org ``JobPosting`` markup use the generic ``jobposting`` spider; a board 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,6 +47,7 @@ from urllib.parse import urlsplit
 import yaml
 
 DEFAULT_SITES_FILE = Path(__file__).resolve().parents[1] / "sites.yaml"
+SITES_ENV = "ISCO_SCRAPE_SITES"
 SPIDERS = ("jobposting", "selectors")
 SELECTABLE = (
     "title", "description", "datePosted", "validThrough", "hiringOrganization", "jobLocation", "employmentType",
@@ -112,14 +117,27 @@ class SiteRegistry:
 
     def site(self, name: str) -> Site:
         if name not in self.sites:
-            raise SiteRegistryError(f"no site {name!r} in {self.source}; known: {sorted(self.sites)}")
+            known = ", ".join(sorted(self.sites)) or "none"
+            raise SiteRegistryError(
+                f"no site {name!r} in the site registry {self.source} (known: {known}); add it under 'sites:' there "
+                f"(scrapers/jobscrapers/sites.py lists the keys), or name another registry with {SITES_ENV}"
+            )
         return self.sites[name]
 
 
+def registry_path(path: str | Path | None = None) -> Path:
+    """The registry to read: ``path`` when given, else ``$ISCO_SCRAPE_SITES``, else ``scrapers/sites.yaml``.
+
+    The one place that decides, so that a hand-run ``scrapy crawl`` and the Dagster asset read the same file.
+    """
+    chosen = path or os.environ.get(SITES_ENV, "")
+    return Path(chosen).expanduser().resolve() if chosen else DEFAULT_SITES_FILE
+
+
 def load_registry(path: str | Path | None = None) -> SiteRegistry:
-    file = Path(path).expanduser().resolve() if path else DEFAULT_SITES_FILE
+    file = registry_path(path)
     if not file.is_file():
-        raise SiteRegistryError(f"site registry not found: {file}")
+        raise SiteRegistryError(f"site registry not found: {file} (set {SITES_ENV} to the registry's path)")
     raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     if not isinstance(raw, dict) or set(raw) - {"crawler", "sites"}:
         raise SiteRegistryError(f"{file}: expected a mapping with 'crawler' and 'sites'")

@@ -24,13 +24,13 @@ from typing import Any
 
 import dagster as dg
 
-from isco_assets.defs.scrape.resources import JobBoardScraper, scraper_from_env
+from isco_assets.defs.scrape.resources import JobBoardScraper
 from isco_assets.lib.drops import PartnerSpec
 from isco_assets.lib.jobposting import DayRange
 from isco_assets.lib.landing import identify
 from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.settings import PlatformSettings
-from scrapers.jobscrapers.runner import CrawlError, CrawlResult
+from scrapers.jobscrapers.runner import CrawlError, CrawlResult, describe, kept_none
 from scrapers.jobscrapers.sites import SiteRegistryError
 
 GROUP = "scrape"
@@ -41,7 +41,7 @@ HISTORY = 30  # earlier materializations of a site that the check looks at
 
 def scrape_definitions(scraper: JobBoardScraper | None = None) -> dg.Definitions:
     """The asset, its job and daily schedule, for the sites of the scraper's registry."""
-    resource = scraper or scraper_from_env()
+    resource = scraper or JobBoardScraper()
     registry = resource.registry()
     partitions = dg.MultiPartitionsDefinition({
         "date": dg.DailyPartitionsDefinition(start_date=registry.start_date.isoformat()),
@@ -59,8 +59,9 @@ def scrape_definitions(scraper: JobBoardScraper | None = None) -> dg.Definitions
         description="Job posts of public job boards, crawled politely (robots.txt, AutoThrottle, an identifying "
         "User-Agent) from schema.org JobPosting markup or per-site selectors. One partition per day and site; "
         "the day's postings land as <site>/<YYYY-MM-DD>.jsonl in the landing zone, which the landing-zone "
-        "sensor ingests into raw_job_posts like a partner drop. Metadata: pages, items, dropped items by "
-        "reason, robots-denied requests, HTTP and download errors, duration.",
+        "sensor ingests into raw_job_posts like a partner drop. Metadata: pages, postings found, items, dropped "
+        "items by reason, robots-denied requests, HTTP and download errors, duration; a crawl that found postings "
+        "and kept none logs a warning.",
     )
     def scraped_job_posts(
         context: dg.AssetExecutionContext, settings: PlatformSettings, landing_zone: LandingZoneResource,
@@ -108,13 +109,15 @@ def _scrape(
             continue
         summary = result.summary
         context.log.info(f"{site} {crawl_days}: {summary}")
+        report = f"{site}: " + describe(summary, crawl_days, "backfill the days they were posted")
+        (context.log.warning if kept_none(summary) else context.log.info)(report)
         for day in days:
             file = landed.get(day.isoformat(), {})
             yield dg.AssetMaterialization(
                 ASSET, partition=dg.MultiPartitionKey({"date": day.isoformat(), "site": site}),
                 metadata={"dagster/row_count": file.get("items", 0), "items": file.get("items", 0),
                           "landing": file.get("landing", ""), "drop_id": file.get("drop_id", ""),
-                          "crawl_days": str(crawl_days), **_crawl_metadata(summary)},
+                          "crawl_days": str(crawl_days), "crawl_report": report, **_crawl_metadata(summary)},
             )
         crawled[site] = {"postings_found": summary["postings_found"], "most_postings_before": before}
     if crawled:

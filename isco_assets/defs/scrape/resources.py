@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -18,8 +17,9 @@ KILL_GRACE_S = 300  # a crawl normally stops itself at max_crawl_seconds; it is 
 class JobBoardScraper(dg.ConfigurableResource):
     """Runs the Scrapy project (``scrapers/``) in a subprocess, for one site and a range of days.
 
-    ``sites_file``: the site registry (empty: ``scrapers/sites.yaml``; ``ISCO_SCRAPE_SITES`` in the
-    environment). ``http_cache``: replay pages from ``$ISCO_DATA_DIR/cache/scrapy`` (development only).
+    ``sites_file``: the site registry (empty: the file ``ISCO_SCRAPE_SITES`` names, else
+    ``scrapers/sites.yaml``; ``registry_path`` decides, for ``scrapy crawl`` too). ``http_cache``: replay
+    pages from ``$ISCO_DATA_DIR/cache/scrapy`` (development only).
     ``settings``: Scrapy settings that override the project's (``DOWNLOAD_DELAY``, ``AUTOTHROTTLE_*``, ...).
     """
 
@@ -41,6 +41,3 @@ class JobBoardScraper(dg.ConfigurableResource):
             timeout_s=self.max_crawl_seconds + KILL_GRACE_S,
         )
 
-
-def scraper_from_env() -> JobBoardScraper:
-    return JobBoardScraper(sites_file=os.environ.get("ISCO_SCRAPE_SITES", ""))

@@ -9,6 +9,8 @@ JobPosting of every page it reaches. The site's limits become Scrapy settings be
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 
     from scrapy.crawler import Crawler
 
+logger = logging.getLogger(__name__)
 NEXT_PAGE = (
     '//a[contains(concat(" ", normalize-space(@rel), " "), " next ")]/@href'
     ' | //link[contains(concat(" ", normalize-space(@rel), " "), " next ")]/@href'
@@ -48,6 +51,16 @@ class JobPostingSpider(SitemapSpider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, site: str = "", days: str = "", **kwargs: Any) -> Self:
+        try:
+            board, day_range = cls._configure(crawler, site, days)
+        except ValueError as exc:  # the registry's and -a days' errors: their message is all a person needs
+            _report_in_one_line(exc)
+            raise
+        return super().from_crawler(crawler, *args, site=board, days=day_range, **kwargs)
+
+    @classmethod
+    def _configure(cls, crawler: Crawler, site: str, days: str) -> tuple[Site, DayRange]:
+        """The site's registry entry and the days to crawl; the registry's identity and limits become settings."""
         registry = load_registry(crawler.settings.get("JOBSCRAPERS_SITES") or None)
         board = registry.site(site)
         if board.spider != cls.name:
@@ -60,9 +73,13 @@ class JobPostingSpider(SitemapSpider):
             "JOBSCRAPERS_MAX_PAGES": board.limits.max_pages,
         }.items():
             crawler.settings.set(name, value, priority="spider")  # -s on the command line still wins
-        yesterday = datetime.now(UTC).date() - timedelta(days=1)
-        day_range = DayRange.parse(days) if days else DayRange(yesterday, yesterday)
-        return super().from_crawler(crawler, *args, site=board, days=day_range, **kwargs)
+        if not days:
+            yesterday = datetime.now(UTC).date() - timedelta(days=1)
+            return board, DayRange(yesterday, yesterday)
+        try:
+            return board, DayRange.parse(days)
+        except ValueError as exc:
+            raise ValueError(f"-a days={days}: {exc} (give YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD)") from exc
 
     async def start(self) -> AsyncIterator[Any]:
         async for request in super().start():  # the sitemaps
@@ -89,3 +106,27 @@ class JobPostingSpider(SitemapSpider):
         if found.malformed_jsonld:
             self.crawler.stats.inc_value("jobscrapers/malformed_jsonld", found.malformed_jsonld)
         return found.postings
+
+
+def _report_in_one_line(error: ValueError) -> None:
+    """Log ``error`` as one line, and keep asyncio from logging it again under a traceback of Scrapy's insides.
+
+    Scrapy lets an error of ``from_crawler`` escape from its crawl task (``scrapy crawl`` exits 1), and asyncio
+    reports it as "Task exception was never retrieved" with the traceback, burying the line that matters.
+    """
+    logger.error(str(error))
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # not under asyncio: Scrapy's own report stands
+        return
+    previous = loop.get_exception_handler()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if context.get("exception") is error:
+            return
+        if previous:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
