@@ -49,3 +49,17 @@ def test_declarative_automation_runs_with_no_toggle(data_dir):
                  if repository.asset_graph.get(k).automation_condition is not None}
     assert {dg.AssetKey("job_posts"), dg.AssetKey("novel_occupation_candidates")} <= automated
     assert automated <= automation.asset_selection.resolve(repository.asset_graph)
+
+
+def test_a_fresh_instance_materializes_what_no_upstream_update_would_start(data_dir):
+    """On a fresh instance no expert file has arrived, so nothing upstream of expert_decisions ever updates; it is
+    requested on the first evaluation anyway, and isco_index once it is stored, or isco_index and everything after it
+    would wait for good."""
+    defs = build_definitions()
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        assert result.get_num_requested(dg.AssetKey("expert_decisions")) == 1
+        instance.report_runless_asset_event(dg.AssetMaterialization("expert_decisions"))  # as its run would
+        after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=result.cursor)
+        assert after.get_num_requested(dg.AssetKey("isco_index")) == 1
+        assert after.get_num_requested(dg.AssetKey("expert_decisions")) == 0

@@ -12,7 +12,7 @@ import dagster as dg
 import pandas as pd
 
 from isco_assets.defs.metadata import table_metadata
-from isco_assets.defs.partitions import EAGER_PAST_MISSING_PARTITIONS
+from isco_assets.defs.partitions import EAGER_OR_FIRST_MISSING
 from isco_assets.lib.drops import DropError
 from isco_assets.lib.feedback import FeedbackError, decisions_in_force, feedback_spec, read_feedback
 from isco_assets.lib.landing import open_drop
@@ -72,7 +72,7 @@ def expert_feedback(
 @dg.asset(
     group_name=GROUP,
     ins={"expert_feedback": dg.AssetIn(partition_mapping=dg.AllPartitionMapping())},
-    automation_condition=EAGER_PAST_MISSING_PARTITIONS,
+    automation_condition=EAGER_OR_FIRST_MISSING,
     description="The expert decisions in force: of every decision in the log, the latest per candidate or post "
     "(by decided_at, then arrival). Accepted and merged titles become index labels, recodes override a post's "
     "code, settled candidates leave the candidate list (rejected ones return when their evidence grows).",
