@@ -147,7 +147,7 @@ def run_seed(data: Path, mode: str, n: int, seed: int, dump: Path | None) -> dic
     coded = code_posts(service, posts, taxonomy, layout.cache / "codes")
     clustered = cluster_titles(unique, weights, vectors, config.clustering, RegistryState.empty(), "leaveout",
                                pd.Timestamp.now(tz="UTC"))
-    judged, _ = rank(clustered, coded, taxonomy, service.coder.labels, config.novelty)
+    judged, _ = rank(clustered, coded, taxonomy, service.coder.labels, config.novelty, config.coder.main_languages)
     candidates = candidates_of(judged)
     seconds = time.perf_counter() - start
     truth = majority(posts, clustered.assignments, "removed_key")

@@ -122,7 +122,8 @@ def process(
         state = record_drops(clustered.state, coded["drop_id"].unique().tolist(), at)
         arrival = coded["drop_id"].map(state.drops.set_index("drop_id")["first_seen"])
         coded = coded.assign(period=post_periods(coded["posted_at"], arrival), source=coded["partner"])
-        judged, _ = rank(clustered, coded, taxonomy, service.coder.labels, load_config().novelty)
+        config = load_config()
+        judged, _ = rank(clustered, coded, taxonomy, service.coder.labels, config.novelty, config.coder.main_languages)
         candidates = candidates_of(judged)
     with stages.stage("report"):
         render_report(candidates, clustered.assignments, report_figures(candidates, clustered.assignments))

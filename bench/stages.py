@@ -16,9 +16,9 @@ from isco_assets.lib.cluster_tracking import ClusterTables, RegistryState, clust
 from isco_assets.lib.clustering import cluster_vectors
 from isco_assets.lib.coding import CodedTitles, CodingService, describe_ambiguous_posts, title_languages
 from isco_assets.lib.config import ClusterSettings, NoveltySettings
+from isco_assets.lib.index_words import IndexWords
 from isco_assets.lib.novelty import judge_clusters
 from isco_assets.lib.taxonomy import IscoTaxonomy
-from isco_assets.lib.vagueness import IndexWords
 
 
 def embed_titles(service: CodingService, title_norm: pd.Series) -> tuple[list[str], np.ndarray, np.ndarray, int]:
@@ -57,7 +57,7 @@ def cluster_titles(
 
 def rank(
     clustered: ClusterTables, coded: pd.DataFrame, taxonomy: IscoTaxonomy, labels: pd.DataFrame,
-    settings: NoveltySettings,
+    settings: NoveltySettings, main_languages: tuple[str, ...] = ("en",),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every cluster judged (candidates first) and the activity table; ``coded`` holds one row per post with the
     coder's columns, ``title_norm`` and whichever of period, source, country, language, company it has; ``labels``
@@ -68,4 +68,4 @@ def rank(
     names = pd.DataFrame({"cluster_id": clusters["cluster_id"], "summary": "",
                           "name": [next(iter(t)) for t in clusters["top_titles"]]})
     words = IndexWords.of(labels, settings.generic_groups)
-    return judge_clusters(clusters, names, posts, taxonomy, activity, settings, words), activity
+    return judge_clusters(clusters, names, posts, taxonomy, activity, settings, words, main_languages), activity

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from isco_assets.lib.index_words import IndexWords
 from isco_assets.lib.novelty import CANDIDATE_COLUMNS, EVIDENCE_COLUMNS, candidates_of, distinctiveness, judge_clusters
 from isco_assets.lib.taxonomy import load_taxonomy
-from isco_assets.lib.vagueness import IndexWords
 
 WORDS = {-1: "assorted work", 0: "dronist", 1: "annotator", 2: "influencer"}  # each cluster's own title
 
@@ -242,3 +242,18 @@ def test_a_vague_title_spread_over_many_unit_groups_ranks_below_a_coherent_one()
     assert ranked.loc[1, "parent_share"] == 1.0
     assert ranked.loc[0, "coverage_gap"] == pytest.approx(ranked.loc[1, "coverage_gap"])
     assert ranked.loc[0, "novelty_score"] == pytest.approx(ranked.loc[1, "novelty_score"] * 0.6, abs=1e-3)
+
+
+def test_titles_the_main_model_reads_poorly_are_covered_when_a_label_holds_their_words() -> None:
+    index = pd.DataFrame({"code": ["9112", "9112", "5223"],
+                          "label_norm": ["personal de limpieza de oficinas", "office cleaner", "vendedor"]})
+    words = IndexWords.of(index, groups=40)
+    spanish = _posts(0, 20, 0.55, language="es", title="personal de limpieza")
+    malay = _posts(1, 20, 0.50, language="ms", title="tukang cuci pejabat")  # glossed: "cleaner office"
+    new = _posts(2, 20, 0.55, language="es", title="ingeniero de prompts")
+    english = _posts(3, 20, 0.55, language="en", title="limpieza personal")  # English: the similarity judges
+    judged = _judge(_background() + spanish + malay + new + english, words).set_index("cluster_id")
+    assert judged["verdict"].to_dict() == {0: "covered", 1: "covered", 2: "candidate", 3: "candidate"}
+    assert "'personal de limpieza' (every word in label 'personal de limpieza de oficinas')" in \
+        judged.loc[0, "coverage_evidence"]
+    assert "label 'office cleaner'" in judged.loc[1, "coverage_evidence"]

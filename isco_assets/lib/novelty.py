@@ -1,7 +1,8 @@
 """Judging each cluster against the index, and ranking the ones it does not cover as novel-occupation candidates.
 
 Coverage is an absolute verdict per cluster, judged on its own posts, not on their standing among other posts: a
-cluster whose posts the index names (a share of them match a label almost word for word) or describes (its median
+cluster whose posts the index names (a share of them match a label almost word for word, or, for titles in a
+language the main model reads poorly, have every word in one label: ``index_words.py``) or describes (its median
 post lies close to the labels of the group it was coded to) is ``covered``, however the others rank, so a drop
 with nothing new yields no candidates. A cluster whose titles name no work ("associate", "general worker",
 ``vagueness.py``) is ``vague``: shown as such, never ranked. The rest are candidates, ranked by a coverage gap (how
@@ -17,15 +18,19 @@ are coded n.e.c. (``uncertain_share``) is evidence, not scored.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from isco_assets.lib.cluster_periods import activity_table, cluster_profiles
 from isco_assets.lib.clustering import TOKEN
+from isco_assets.lib.coding import outside
 from isco_assets.lib.config import NoveltySettings
+from isco_assets.lib.glossary import gloss
+from isco_assets.lib.index_words import IndexWords
 from isco_assets.lib.taxonomy import IscoTaxonomy
-from isco_assets.lib.vagueness import IndexWords, vague_titles
+from isco_assets.lib.vagueness import vague_titles
 
 CANDIDATE = "candidate"
 COVERED = "covered"
@@ -49,7 +54,7 @@ _TRACKING_DEFAULTS = {"origin": "new", "first_seen": None, "runs_present": 1}
 def judge_clusters(
     clusters: pd.DataFrame, names: pd.DataFrame, posts: pd.DataFrame, taxonomy: IscoTaxonomy,
     activity: pd.DataFrame | None = None, settings: NoveltySettings | None = None,
-    words: IndexWords | None = None,
+    words: IndexWords | None = None, main_languages: Sequence[str] = ("en",),
 ) -> pd.DataFrame:
     """Every cluster with its verdict (candidate, covered, vague), the evidence for it and its score; candidates
     first, best first, then the vague and the covered ones.
@@ -58,13 +63,22 @@ def judge_clusters(
     ``isco_score``, ``needs_review``, ``nec_flag``, ``company`` and ``language``. ``activity`` is the activity table
     of ``cluster_periods.activity_table`` (periods, sources, countries); without it, it is built from ``posts``.
     ``clusters`` may carry the tracking columns (origin, first_seen, runs_present). ``words``: the index's generic
-    words and labels, for vagueness (without them only contract words make a title vague).
+    words and labels, for vagueness (without them only contract words make a title vague) and, for titles in a
+    language outside ``main_languages`` (which the main model reads poorly), naming word for word.
     """
     if clusters.empty:
         return pd.DataFrame(columns=list(CANDIDATE_COLUMNS))
     settings = settings or NoveltySettings()
-    words = words or IndexWords(frozenset(), frozenset())
-    posts = posts.assign(vague=vague_titles(posts["title_norm"], words.generic, words.named))
+    words = words or IndexWords()
+    vague = vague_titles(posts["title_norm"], words.generic, words.named)
+    column = "title_language" if "title_language" in posts.columns else "language"
+    foreign = outside(main_languages, posts[column].tolist()) & ~np.asarray(vague, dtype=bool)
+    naming = np.full(len(posts), "", dtype=object)
+    # Malay and Indonesian have no labels: their titles are named through the glossary, as the coder reads them
+    foreign_titles = posts.loc[foreign, ["title_norm", column]].itertuples(index=False)
+    glossed = [gloss(t, str(lang or "")) for t, lang in foreign_titles]
+    naming[foreign] = words.labels.namings(glossed)
+    posts = posts.assign(vague=vague, naming=naming)
     members = posts[posts["cluster_id"] >= 0]
     nearest = _nearest_groups(members)
     profiles = cluster_profiles(activity_table(posts) if activity is None else activity)
@@ -140,7 +154,7 @@ def _stats(members: pd.DataFrame, settings: NoveltySettings) -> pd.DataFrame:
     """Per cluster: how its posts stand against the index (named share, median similarity, coverage gap), the
     share of vague titles and of uncertain codes, and its employers."""
     scores = members["isco_score"].astype(float)
-    grouped = members.assign(named=scores >= settings.named_similarity,
+    grouped = members.assign(named=(scores >= settings.named_similarity) | (members["naming"] != ""),
                              uncertain=members["needs_review"].astype(bool) | members["nec_flag"].astype(bool),
                              score=scores).groupby("cluster_id")
     best = grouped["score"].quantile(BEST_CODED)
@@ -152,7 +166,17 @@ def _stats(members: pd.DataFrame, settings: NoveltySettings) -> pd.DataFrame:
         "vague_share": grouped["vague"].mean().round(4),
         "uncertain_share": grouped["uncertain"].mean().round(4),
         "n_companies": grouped["company"].agg(lambda s: s[s.astype(str) != ""].nunique()),
+        "naming_example": grouped.apply(_naming_example, include_groups=False),
     })
+
+
+def _naming_example(posts: pd.DataFrame) -> str:
+    """The most posted title the index names word for word, and where: "'title' (every word in label 'x')"."""
+    named = posts[posts["naming"] != ""]
+    if named.empty:
+        return ""
+    title = named["title_norm"].value_counts().index[0]
+    return f"'{title}' (every word in {named.loc[named['title_norm'] == title, 'naming'].iloc[0]})"
 
 
 def _verdicts(frame: pd.DataFrame, settings: NoveltySettings) -> list[str]:
@@ -167,12 +191,15 @@ def _evidence(row: object, settings: NoveltySettings) -> str:
     similarity = f"median similarity to the nearest label {row.median_similarity:.2f}"
     if row.verdict == COVERED:
         if row.named_share >= settings.named_share:
+            example = f", e.g. {row.naming_example}" if row.naming_example else ""
             return f"named by the index: {row.named_share:.0%} of posts match a label almost word for word " \
-                   f"(similarity >= {settings.named_similarity:.2f}); coded {parent}"
+                   f"(similarity >= {settings.named_similarity:.2f}) or have every word in one label{example}; " \
+                   f"coded {parent}"
         return f"described by the index: {similarity} (>= {settings.close_similarity:.2f}); coded {parent}"
     if row.verdict == VAGUE:
         return f"{row.vague_share:.0%} of titles name no work (only generic or contract words); {similarity}"
-    return f"not covered: {similarity}, {row.named_share:.0%} of posts named by a label; nearest {parent}"
+    example = f" (e.g. {row.naming_example})" if row.naming_example else ""
+    return f"not covered: {similarity}, {row.named_share:.0%} of posts named by a label{example}; nearest {parent}"
 
 
 def _nearest_groups(members: pd.DataFrame, k: int = 3) -> dict[int, list[dict[str, object]]]:

@@ -14,7 +14,6 @@ may be the new work's own word ("drone", "scrum") or a language the index lacks.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -38,21 +37,6 @@ def word_spread(labels: pd.DataFrame) -> pd.Series:
     labels use it."""
     words = labels[["code", "label_norm"]].assign(word=labels["label_norm"].str.findall(TOKEN)).explode("word")
     return words.dropna(subset=["word"]).groupby("word")["code"].nunique()
-
-
-@dataclass(frozen=True)
-class IndexWords:
-    """What vagueness reads from the index: its generic words and its labels (normalized)."""
-
-    generic: frozenset[str]
-    named: frozenset[str]
-
-    @classmethod
-    def of(cls, labels: pd.DataFrame, groups: int = GENERIC_GROUPS) -> IndexWords:
-        """From the index's labels (``code``, ``label_norm``): the words used for at least ``groups`` unit
-        groups, and every label."""
-        spread = word_spread(labels)
-        return cls(frozenset(spread[spread >= groups].index), frozenset(labels["label_norm"]))
 
 
 def vague_titles(titles: Iterable[str], generic: frozenset[str], named: Collection[str] = ()) -> list[bool]:

@@ -12,10 +12,10 @@ from isco_assets.lib.clustering import NOISE
 from isco_assets.lib.embedding import stack_vectors
 from isco_assets.lib.export import export_candidates, review_posts
 from isco_assets.lib.feedback import apply_candidate_feedback
+from isco_assets.lib.index_words import IndexWords
 from isco_assets.lib.naming import add_member_evidence, descriptions_frame
 from isco_assets.lib.novelty import CANDIDATE, EVIDENCE_COLUMNS, candidates_of, judge_clusters, verdict_counts
 from isco_assets.lib.report import markdown_image, render_report, report_figures, write_report
-from isco_assets.lib.vagueness import IndexWords
 from isco_assets.resources.compute import HeavyStepsResource
 from isco_assets.resources.services import NamerResource
 from isco_assets.resources.settings import PlatformSettings
@@ -136,7 +136,8 @@ def cluster_names(
     group_name=GROUP,
     automation_condition=dg.AutomationCondition.eager(),
     description="The clusters the ISCO index does not cover, ranked: every cluster is first judged on its own posts "
-    "(covered when a share of them match an index label almost word for word or its median post is close to one; "
+    "(covered when a share of them match an index label almost word for word, or, in a language the main model "
+    "reads poorly, have every word in one label, or when its median post is close to a label; "
     "vague when its titles name no work, such as 'general worker' or 'protege'), and only the rest are ranked, by "
     "how far even their best-coded posts lie from any label times distinctiveness (words of their own), coherence, "
     "size, spread over employers, sources, countries and languages, persistence and growth; each with its evidence "
@@ -154,9 +155,9 @@ def novel_occupation_candidates(
     posts = isco_codes.merge(cluster_assignments[["title_norm", "cluster_id"]], on="title_norm", how="left")
     posts["cluster_id"] = posts["cluster_id"].fillna(NOISE).astype(int)
     knobs = settings.config.novelty
-    words = IndexWords.of(isco_index[["code", "label_norm"]], knobs.generic_groups)
+    words = IndexWords.of(isco_index[["code", "label_norm"]], knobs.generic_groups)  # vagueness and naming
     judged = judge_clusters(job_clusters.drop(columns=["centroid"]), cluster_names, posts, settings.taxonomy,
-                            cluster_activity, knobs, words)
+                            cluster_activity, knobs, words, settings.config.coder.main_languages)
     candidates = candidates_of(judged)
     verdicts = verdict_counts(judged)
     context.log.info(f"{len(judged)} clusters: " + ", ".join(f"{n} {v}" for v, n in verdicts.items()))

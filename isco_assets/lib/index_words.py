@@ -1,0 +1,120 @@
+"""What the candidate judgement reads from the index's words: its generic words (``vagueness.py``) and its
+labels by the words they hold, for titles the index names word for word (one label holds every word of the title).
+
+The main model reads English well and other languages poorly: "personal de limpieza", "ejecutivo de cuentas" or
+"cameriera ai piani" lie at similarities (0.72, 0.80) where English titles of new work lie, although the index
+holds Spanish and Italian labels with those very words ("personal de limpieza de oficinas"). So coverage is also
+judged on words, which reads every language the index holds alike: a title is named by a label when that label
+holds each of the title's words, ignoring function and contract words ("de", "junior", "vacancy"), accents and
+a plural ending. New work brings a word, or a pairing of words, that no label holds ("ingeniero de prompts",
+"data annotation specialist"), so it stays unnamed; the label found is shown to experts as the evidence.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import pandas as pd
+
+from isco_assets.lib.stopwords import STOP_WORDS
+from isco_assets.lib.vagueness import GENERIC_GROUPS, contract_words, word_spread
+
+WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")  # hyphenated compounds are one word: "e-sports" is not "sports"
+
+
+@cache
+def _ignored() -> frozenset[str]:
+    """Function words of every supported language and contract words: titles mix languages, and a short title's
+    language is often detected wrong."""
+    return frozenset().union(*STOP_WORDS.values()) | contract_words()
+
+
+def word_keys(word: str) -> tuple[str, ...]:
+    """The forms a word is matched by: without accents and hyphens ("e-sports" and "esports"), and without a
+    plural ending ("vendedores" and "vendedor", "cuentas" and "cuenta", "nurses" and "nurse")."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c) and c != "-")
+    keys = {plain}
+    if len(plain) > 3 and plain.endswith("s"):
+        keys.add(plain[:-1])
+        if len(plain) > 4 and plain.endswith("es"):
+            keys.add(plain[:-2])
+    return tuple(sorted(keys))
+
+
+def content_words(title: str) -> list[str]:
+    return [w for w in WORD.findall(str(title).lower()) if len(w) > 1 and w not in _ignored()]
+
+
+@dataclass(frozen=True)
+class LabelWords:
+    """The index's labels by the word forms they hold. Labels only, not unit groups: the words of a group's labels
+    together name too much ("prompt" of a theatre prompter and "engineer" of a sound engineer are both 3435)."""
+
+    labels: tuple[str, ...] = ()
+    holders: dict[str, frozenset[int]] = field(default_factory=dict)  # word form -> labels that hold it
+
+    @classmethod
+    def of(cls, labels: pd.DataFrame) -> LabelWords:
+        """From the index's normalized labels (``label_norm``); shorter labels first, so the label shown as
+        evidence is the closest to the title."""
+        unique = tuple(sorted({str(t) for t in labels["label_norm"] if str(t).strip()}, key=lambda t: (len(t), t)))
+        holders: dict[str, set[int]] = defaultdict(set)
+        for i, label in enumerate(unique):
+            for word in content_words(label):
+                # a label's compound also holds its last part ("pré-primário" holds "primário"); a title's
+                # compound is matched whole, so "e-sports coach" is not named by "sports coach"
+                for key in {*word_keys(word), *word_keys(word.rsplit("-", 1)[-1])}:
+                    holders[key].add(i)
+        return cls(unique, {k: frozenset(v) for k, v in holders.items()})
+
+    def naming(self, title: str) -> str:
+        """Where the index names ``title`` word for word: the shortest label that holds every word of it ("label
+        'x'"); "" when none does or the title has no words."""
+        words = set(content_words(title))
+        found = _common([self._holding(w) for w in words]) if words else set()
+        return f"label '{self.labels[min(found)]}'" if found else ""
+
+    def namings(self, titles: Sequence[str]) -> list[str]:
+        """Per title, its ``naming`` or ""; each distinct title looked up once."""
+        found = {t: self.naming(t) for t in pd.unique(pd.Series(list(titles), dtype=object))}
+        return [found[t] for t in titles]
+
+    def _holding(self, word: str) -> frozenset[int]:
+        found: set[int] = set()
+        for key in word_keys(word):
+            found |= self.holders.get(key, frozenset())
+        return frozenset(found)
+
+
+def _common(held: list[frozenset[int]]) -> set[int]:
+    """What every set holds; smallest first, stopping as soon as nothing is left."""
+    held = sorted(held, key=len)
+    common = set(held[0]) if held else set()
+    for other in held[1:]:
+        common &= other
+        if not common:
+            break
+    return common
+
+
+@dataclass(frozen=True)
+class IndexWords:
+    """Generic words (in the labels of many unit groups), the labels themselves (normalized), and the labels by
+    the words they hold."""
+
+    generic: frozenset[str] = frozenset()
+    named: frozenset[str] = frozenset()
+    labels: LabelWords = LabelWords()
+
+    @classmethod
+    def of(cls, labels: pd.DataFrame, groups: int = GENERIC_GROUPS) -> IndexWords:
+        """From the index's labels (``code``, ``label_norm``): the words used for at least ``groups`` unit
+        groups, every label, and the labels by word."""
+        spread = word_spread(labels)
+        return cls(frozenset(spread[spread >= groups].index), frozenset(labels["label_norm"]),
+                   LabelWords.of(labels))
