@@ -71,6 +71,10 @@ def build_definitions(
         asset_checks=dg.load_asset_checks_from_modules(MODULES),
         sensors=[landing_zone_sensor, feedback_sensor, automation_sensor],
         jobs=[ingest_drop_job, pipeline_job, expert_feedback_job],
+        # one process per run, as isco-run: a process per step reloads torch and the models each time (6-25 s a
+        # step on 2 cores, longer than most steps take), and the graph is nearly a chain, so steps gain little
+        # from running side by side; heavy steps leave the run through Pipes anyway
+        executor=dg.in_process_executor,
         resources={
             "settings": settings,
             "landing_zone": landing_zone or landing_zone_from_env(str(layout.landing)),
