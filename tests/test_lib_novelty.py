@@ -257,3 +257,12 @@ def test_titles_the_main_model_reads_poorly_are_covered_when_a_label_holds_their
     assert "'personal de limpieza' (every word in label 'personal de limpieza de oficinas')" in \
         judged.loc[0, "coverage_evidence"]
     assert "label 'office cleaner'" in judged.loc[1, "coverage_evidence"]
+
+
+def test_candidates_carry_their_tasks_as_read_back_from_parquet(tmp_path) -> None:
+    clusters, names, frame = _frames(_background() + _posts(0, 20, 0.40) + _posts(1, 20, 0.40))
+    names["tasks"] = [["fly drones", "survey fields"], []]
+    names.to_parquet(tmp_path / "names.parquet")  # lists come back as arrays, as the IO manager reads them
+    judged = judge_clusters(clusters, pd.read_parquet(tmp_path / "names.parquet"), frame, load_taxonomy())
+    tasks = judged.set_index("cluster_id")["tasks"]
+    assert tasks[0] == ["fly drones", "survey fields"] and tasks[1] == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,12 +176,19 @@ def _assign_to_nearest(fitted: np.ndarray, fitted_labels: np.ndarray, rows: np.n
     return out
 
 
-def ctfidf_keywords(docs: dict[int, list[tuple[str, float]]], top_n: int = 8) -> dict[int, list[str]]:
-    """Class-based TF-IDF (as in BERTopic): words frequent in one cluster and rare in the others."""
+def title_words(text: str) -> list[str]:
+    return TOKEN.findall(text.lower())
+
+
+def ctfidf_keywords(
+    docs: dict[int, list[tuple[str, float]]], top_n: int = 8, terms: Callable[[str], Iterable[str]] = title_words,
+) -> dict[int, list[str]]:
+    """Class-based TF-IDF (as in BERTopic): terms frequent in one cluster and rare in the others; ``terms`` splits
+    a text into its terms (words by default, phrases for descriptions)."""
     counts = {c: Counter() for c in docs}
     for c, items in docs.items():
         for text, weight in items:
-            for token in TOKEN.findall(text.lower()):
+            for token in terms(text):
                 counts[c][token] += weight
     total = Counter()
     for counter in counts.values():

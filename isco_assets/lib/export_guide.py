@@ -44,6 +44,8 @@ COLUMN_GUIDE: dict[str, str] = {
     "runs_present": "Runs of the pipeline in which the cluster was found.",
     "example_titles": "The cluster's most common titles, separated by |.",
     "keywords": "Words distinctive of the cluster (c-TF-IDF).",
+    "tasks": "What the work is, from its posts' descriptions: the phrases they share and other clusters' do not "
+             "(offline), or the tasks the LLM read in them when one is configured.",
     "suggested_parent": "The unit group its posts were coded to most: a starting point for isco_code.",
     "suggested_parent_title": "Title of the suggested parent.",
     "parent_share": "Share of the cluster's posts coded to the suggested parent.",

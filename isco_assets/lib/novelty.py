@@ -40,7 +40,7 @@ CANDIDATE_COLUMNS = (
     "rank", "cluster_id", "name", "novelty_score", "verdict", "coverage_evidence", "coverage_gap", "named_share",
     "median_similarity", "vague_share", "distinctiveness", "uncertain_share", "n_posts", "n_titles", "n_companies",
     "employers_effective", "top_employer_share", "growth", "persistence", "periods_present", "first_period",
-    "last_period", "origin", "first_seen", "runs_present", "example_titles", "keywords", "suggested_parent",
+    "last_period", "origin", "first_seen", "runs_present", "example_titles", "keywords", "tasks", "suggested_parent",
     "suggested_parent_title", "parent_share", "nearest_groups", "by_source", "by_country", "by_language", "trend",
     "summary",
 )
@@ -83,7 +83,7 @@ def judge_clusters(
     nearest = _nearest_groups(members)
     profiles = cluster_profiles(activity_table(posts) if activity is None else activity)
     frame = clusters.assign(**{k: v for k, v in _TRACKING_DEFAULTS.items() if k not in clusters})
-    frame = frame.merge(names[["cluster_id", "name", "summary"]], on="cluster_id", how="left")
+    frame = frame.merge(names.reindex(columns=["cluster_id", "name", "summary", "tasks"]), on="cluster_id", how="left")
     frame = frame.merge(_stats(members, settings), left_on="cluster_id", right_index=True, how="left")
     frame["distinctiveness"] = frame["cluster_id"].map(distinctiveness(posts)).fillna(0.0).round(4)
     frame = frame.merge(profiles, on="cluster_id", how="left")
@@ -96,8 +96,8 @@ def judge_clusters(
     frame["coverage_evidence"] = [_evidence(row, settings) for row in frame.itertuples(index=False)]
     frame["example_titles"] = frame["top_titles"]
     frame["first_seen"] = pd.to_datetime(frame["first_seen"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC").fillna("")
-    for column in ("trend", "by_source", "by_country", "by_language"):
-        frame[column] = frame[column].map(lambda v: v if isinstance(v, list) else [])
+    for column in ("trend", "by_source", "by_country", "by_language", "tasks"):
+        frame[column] = frame[column].map(lambda v: list(v) if isinstance(v, list | tuple | np.ndarray) else [])
     order = frame["verdict"].map({v: i for i, v in enumerate(VERDICTS)})
     frame = frame.assign(_order=order).sort_values(["_order", "novelty_score", "n_posts", "cluster_id"],
                                                    ascending=[True, False, False, True])

@@ -112,7 +112,8 @@ def _row(row: pd.Series) -> str:
         _number(row.get("persistence")), str(row.get("origin", "")),
         f"{row['suggested_parent'] or ''} {row['suggested_parent_title'] or ''}",
         _groups(row["nearest_groups"]), " | ".join(map(str, list(row["example_titles"])[:5])),
-        _counts(row["by_country"]), _counts(row["by_language"]), _counts(row["by_source"]),
+        " | ".join(map(str, list(row.get("tasks", []))[:5])), _counts(row["by_country"]), _counts(row["by_language"]),
+        _counts(row["by_source"]),
     ]
     return "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
 
@@ -124,7 +125,8 @@ def _number(value: object, signed: bool = False) -> str:
 
 
 _HEADER = ("rank", "name", "score", "posts", "titles", "employers (effective)", "growth (log2)", "persistence",
-           "origin", "suggested parent", "nearest unit groups", "example titles", "countries", "languages", "sources")
+           "origin", "suggested parent", "nearest unit groups", "example titles", "tasks (from descriptions)",
+           "countries", "languages", "sources")
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;font-size:12px}
 td,th{border:1px solid #ddd;padding:4px 6px;vertical-align:top}th{background:#f4f4f4;position:sticky;top:0}
 img{max-width:100%;border:1px solid #eee;margin:0.5em 0}.note{color:#555;font-size:13px}"""
