@@ -266,3 +266,17 @@ def test_candidates_carry_their_tasks_as_read_back_from_parquet(tmp_path) -> Non
     judged = judge_clusters(clusters, pd.read_parquet(tmp_path / "names.parquet"), frame, load_taxonomy())
     tasks = judged.set_index("cluster_id")["tasks"]
     assert tasks[0] == ["fly drones", "survey fields"] and tasks[1] == []
+
+
+def test_new_work_split_by_wording_or_language_is_one_candidate() -> None:
+    index = pd.DataFrame({"code": ["2512", "3435", "2149"], "label_norm": ["software developer", "prompter",
+                                                                          "engineer"]})
+    words = IndexWords.of(index, groups=40)
+    posts = (_background() + _posts(0, 20, 0.40, title="prompt engineer")
+             + _posts(1, 8, 0.45, language="es", title="ingeniero de prompts")
+             + _posts(2, 20, 0.40, title="software tester"))  # "software": a word the index uses
+    judged = _judge(posts, words).set_index("cluster_id")
+    assert judged["verdict"].to_dict() == {0: "candidate", 1: "merged", 2: "candidate"}
+    assert judged.loc[0, "same_work"] == ["cluster 1 (8 posts)"]
+    assert judged.loc[1, "coverage_evidence"].startswith("the same work as candidate 'cluster 0': both use 'prompt")
+    assert sorted(candidates_of(_judge(posts, words))["cluster_id"]) == [0, 2]

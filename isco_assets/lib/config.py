@@ -159,6 +159,7 @@ class NoveltySettings:
     floor_similarity: float = 0.55  # at or below this, a cluster's best-coded posts are as far as posts get
     vague_share: float = 0.5  # a cluster with this share of titles that name no work is vague
     generic_groups: int = 40  # a word in the labels of this many unit groups names no work on its own
+    new_word_labels: int = 1  # candidates sharing a title word at most this many labels use are one (merged)
 
 
 @dataclass(frozen=True)

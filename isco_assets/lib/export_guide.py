@@ -43,6 +43,8 @@ COLUMN_GUIDE: dict[str, str] = {
     "first_seen": "When the cluster was first found (UTC).",
     "runs_present": "Runs of the pipeline in which the cluster was found.",
     "example_titles": "The cluster's most common titles, separated by |.",
+    "same_work": "Other clusters of the same new work, split by wording or language, listed once here: their "
+                 "titles share a word the index's labels (almost) never use.",
     "keywords": "Words distinctive of the cluster (c-TF-IDF).",
     "tasks": "What the work is, from its posts' descriptions: the phrases they share and other clusters' do not "
              "(offline), or the tasks the LLM read in them when one is configured.",

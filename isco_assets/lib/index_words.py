@@ -76,7 +76,7 @@ class LabelWords:
         """Where the index names ``title`` word for word: the shortest label that holds every word of it ("label
         'x'"); "" when none does or the title has no words."""
         words = set(content_words(title))
-        found = _common([self._holding(w) for w in words]) if words else set()
+        found = _common([self.holding(w) for w in words]) if words else set()
         return f"label '{self.labels[min(found)]}'" if found else ""
 
     def namings(self, titles: Sequence[str]) -> list[str]:
@@ -84,7 +84,8 @@ class LabelWords:
         found = {t: self.naming(t) for t in pd.unique(pd.Series(list(titles), dtype=object))}
         return [found[t] for t in titles]
 
-    def _holding(self, word: str) -> frozenset[int]:
+    def holding(self, word: str) -> frozenset[int]:
+        """The labels that hold ``word`` in any of its forms."""
         found: set[int] = set()
         for key in word_keys(word):
             found |= self.holders.get(key, frozenset())

@@ -28,19 +28,21 @@ from isco_assets.lib.clustering import TOKEN
 from isco_assets.lib.coding import outside
 from isco_assets.lib.config import NoveltySettings
 from isco_assets.lib.glossary import gloss
-from isco_assets.lib.index_words import IndexWords
+from isco_assets.lib.index_words import IndexWords, LabelWords, content_words, word_keys
 from isco_assets.lib.taxonomy import IscoTaxonomy
 from isco_assets.lib.vagueness import vague_titles
 
 CANDIDATE = "candidate"
 COVERED = "covered"
+MERGED = "merged"
 VAGUE = "vague"
-VERDICTS = (CANDIDATE, VAGUE, COVERED)
+VERDICTS = (CANDIDATE, MERGED, VAGUE, COVERED)
 CANDIDATE_COLUMNS = (
     "rank", "cluster_id", "name", "novelty_score", "verdict", "coverage_evidence", "coverage_gap", "named_share",
     "median_similarity", "vague_share", "distinctiveness", "uncertain_share", "n_posts", "n_titles", "n_companies",
     "employers_effective", "top_employer_share", "growth", "persistence", "periods_present", "first_period",
-    "last_period", "origin", "first_seen", "runs_present", "example_titles", "keywords", "tasks", "suggested_parent",
+    "last_period", "origin", "first_seen", "runs_present", "example_titles", "same_work", "keywords", "tasks",
+    "suggested_parent",
     "suggested_parent_title", "parent_share", "nearest_groups", "by_source", "by_country", "by_language", "trend",
     "summary",
 )
@@ -94,6 +96,7 @@ def judge_clusters(
     frame["suggested_parent_title"] = [taxonomy.title(c) if c else None for c in frame["suggested_parent"]]
     frame["verdict"] = _verdicts(frame, settings)
     frame["coverage_evidence"] = [_evidence(row, settings) for row in frame.itertuples(index=False)]
+    frame = _merge_split_candidates(frame, members, words.labels, settings.new_word_labels)
     frame["example_titles"] = frame["top_titles"]
     frame["first_seen"] = pd.to_datetime(frame["first_seen"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC").fillna("")
     for column in ("trend", "by_source", "by_country", "by_language", "tasks"):
@@ -200,6 +203,56 @@ def _evidence(row: object, settings: NoveltySettings) -> str:
         return f"{row.vague_share:.0%} of titles name no work (only generic or contract words); {similarity}"
     example = f" (e.g. {row.naming_example})" if row.naming_example else ""
     return f"not covered: {similarity}, {row.named_share:.0%} of posts named by a label{example}; nearest {parent}"
+
+
+def _merge_split_candidates(frame: pd.DataFrame, members: pd.DataFrame, labels: LabelWords,
+                            new_word_labels: int) -> pd.DataFrame:
+    """New work split over clusters by wording or language ("prompt engineer", "ingeniero de prompts") is one
+    candidate: candidates that share a new word, one that at most ``new_word_labels`` index labels use ("prompt",
+    "esports", "annotator") and that at least half the posts of each carry in their title, are one group, listed
+    once, under its best scored cluster, whose ``same_work`` names the others; they keep their clusters, with
+    verdict ``merged`` and the shared word as evidence. Words of 4 letters or more, so that abbreviations do not
+    join unrelated work; the half, so that a city or an employer in some titles does not. Without index labels
+    every word would be new: nothing is merged."""
+    frame = frame.assign(same_work=[[] for _ in range(len(frame))])
+    if not labels.labels:
+        return frame
+    candidates = frame[frame["verdict"] == CANDIDATE].sort_values(["novelty_score", "n_posts", "cluster_id"],
+                                                                 ascending=[False, False, True])
+    new_words = _new_words(members[members["cluster_id"].isin(candidates["cluster_id"])], labels, new_word_labels)
+    leader_of: dict[str, int] = {}  # word form -> the row of the best candidate using it
+    for row, cluster_id in zip(candidates.index, candidates["cluster_id"], strict=True):
+        keys = new_words.get(int(cluster_id), {})
+        leader = next((leader_of[k] for k in sorted(keys) if k in leader_of), None)
+        if leader is None:
+            leader_of.update(dict.fromkeys(keys, row))
+            continue
+        shared = next(keys[k] for k in sorted(keys) if leader_of.get(k) == leader)
+        frame.at[leader, "same_work"] = [*frame.at[leader, "same_work"],
+                                         f"{frame.at[row, 'name']} ({int(frame.at[row, 'n_posts'])} posts)"]
+        frame.at[row, "verdict"] = MERGED
+        frame.at[row, "coverage_evidence"] = (f"the same work as candidate '{frame.at[leader, 'name']}': both "
+                                              f"use '{shared}', a word that {new_word_labels} or fewer index "
+                                              "labels use")
+    return frame
+
+
+def _new_words(members: pd.DataFrame, labels: LabelWords, new_word_labels: int) -> dict[int, dict[str, str]]:
+    """Per cluster, the forms of the new words at least half its posts carry in their title (form -> word)."""
+    titles = members.groupby(["cluster_id", "title_norm"]).size().rename("n").reset_index()
+    out: dict[int, dict[str, str]] = {}
+    for cluster_id, part in titles.groupby("cluster_id"):
+        carried: dict[str, float] = {}
+        words: dict[str, str] = {}
+        for title, n in zip(part["title_norm"], part["n"], strict=True):
+            for word in {w for w in content_words(title) if len(w.replace("-", "")) >= 4
+                         and len(labels.holding(w)) <= new_word_labels}:
+                for key in word_keys(word):
+                    carried[key] = carried.get(key, 0.0) + n
+                    words.setdefault(key, word)
+        total = part["n"].sum()
+        out[int(cluster_id)] = {k: words[k] for k, n in carried.items() if n >= total / 2}
+    return out
 
 
 def _nearest_groups(members: pd.DataFrame, k: int = 3) -> dict[int, list[dict[str, object]]]:
