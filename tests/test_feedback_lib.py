@@ -166,6 +166,15 @@ def test_csv_feedback_rows_say_what_they_decide_on_and_malformed_rows_are_reason
     ]
 
 
+def test_a_csv_cell_neutralised_on_export_comes_back_as_its_text() -> None:
+    csv = ("cluster_id,name,n_posts,post_id,decision,isco_code,reviewer\n"
+           "7,'=Prompt Engineer,40,,merge,2512,'@ana\n"
+           "8,'not a formula,12,,reject,,ben\n")
+    records = read(csv.encode(), "decisions.csv").records
+    assert list(records["name"]) == ["=Prompt Engineer", "'not a formula"]
+    assert list(records["reviewer"]) == ["@ana", "ben"]
+
+
 def test_unreadable_files_and_missing_columns_are_reported() -> None:
     with pytest.raises(FeedbackError, match="expected the review workbook"):
         read(b"%PDF-1.4", "review.pdf")

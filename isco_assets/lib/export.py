@@ -15,9 +15,9 @@ from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from isco_assets.lib.export_cells import csv_cell, is_formula_like, readable
+from isco_assets.lib.export_cells import TITLE_SEPARATOR, csv_cell, is_formula_like, readable
 from isco_assets.lib.export_guide import GUIDE_SHEET, guide_rows
-from isco_assets.lib.feedback import DECISION_COLUMNS, DECISIONS, SHEETS, TITLE_SEPARATOR
+from isco_assets.lib.feedback import DECISION_COLUMNS, DECISIONS, SHEETS
 from isco_assets.lib.taxonomy import IscoTaxonomy
 
 EXPORT_NAME = "novel_occupation_candidates"

@@ -13,11 +13,11 @@ import math
 import re
 from collections.abc import Mapping
 
-from isco_assets.lib.feedback import TITLE_SEPARATOR
 from isco_assets.lib.taxonomy import load_taxonomy
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
 CSV_ESCAPE = "'"
+TITLE_SEPARATOR = " | "  # how the exports join example titles into one cell
 DECIMALS = 3
 RECORD_SEPARATOR = "; "  # between the records of one cell ("2512 Software developers (0.62); 2511 ...")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
@@ -35,6 +35,12 @@ def csv_cell(value: object) -> object:
     """A readable cell safe in a CSV file: formula-like text gets a leading apostrophe."""
     value = readable(value)
     return CSV_ESCAPE + value if isinstance(value, str) and is_formula_like(value) else value
+
+
+def from_csv_cell(text: str) -> str:
+    """The text a CSV cell stood for: the apostrophe ``csv_cell`` put before formula-like text comes off, so a
+    workbook that goes out and comes back keeps its values."""
+    return text[1:] if text.startswith(CSV_ESCAPE) and is_formula_like(text[1:]) else text
 
 
 def readable(value: object) -> object:

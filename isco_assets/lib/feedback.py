@@ -26,6 +26,7 @@ import pandas as pd
 from isco_assets.lib.coder import LEVELS
 from isco_assets.lib.config import FeedbackSettings
 from isco_assets.lib.drops import PartnerSpec
+from isco_assets.lib.export_cells import TITLE_SEPARATOR, from_csv_cell
 from isco_assets.lib.index_sources import INDEX_COLUMNS
 from isco_assets.lib.taxonomy import IscoTaxonomy, normalize_unit_code
 from isco_assets.lib.text import coding_text, normalize_title
@@ -42,7 +43,6 @@ REQUIRED_COLUMNS = {
     "candidate": ("cluster_id", "name", "n_posts", "decision", "isco_code", "reviewer"),
     "post": ("post_id", "decision", "isco_code", "reviewer"),
 }
-TITLE_SEPARATOR = " | "  # how the exports join example titles into one cell
 RECORD_COLUMNS = (
     "file", "file_name", "sheet", "row", "subject", "kind", "decision", "isco_code", "title", "name",
     "example_titles", "cluster_id", "n_posts", "post_id", "post_key", "reviewer", "note", "decided_at", "received_at",
@@ -123,7 +123,7 @@ def _tables(data: bytes, filename: str) -> Iterator[tuple[str, str | None, pd.Da
         frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise FeedbackError(f"{filename}: not a readable UTF-8 CSV file ({exc})") from exc
-    yield "", None, frame
+    yield "", None, frame.map(from_csv_cell)
 
 
 def _missing_columns(frame: pd.DataFrame, kind: str | None) -> str:
