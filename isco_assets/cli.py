@@ -322,6 +322,8 @@ def run_main(argv: Sequence[str] | None = None) -> int:
         examples = ", ".join(list(row.example_titles)[:3])
         print(f"{row.rank:>3}. {row.name:<40} score {row.novelty_score:.3f}  posts {row.n_posts:>5}  "
               f"parent {row.suggested_parent}  e.g. {examples}")
+        if len(row.same_work):
+            print(f"     the same work as: {', '.join(row.same_work)}")
     print(f"\nexports: {layout.exports}/novel_occupation_candidates.csv and .xlsx, report: "
           f"{layout.exports / REPORT_NAME}")
     print(f"tables:  {layout.tables} (Parquet; query with duckdb or pandas)")
