@@ -17,9 +17,10 @@ import time
 import numpy as np
 
 from isco_assets.lib.coder import SecondOpinion
-from isco_assets.lib.coding import CodingService, outside
+from isco_assets.lib.coding import CodingService
 from isco_assets.lib.config import load_config
 from isco_assets.lib.demo import generate_posts
+from isco_assets.lib.language import outside
 from isco_assets.lib.layout import DataLayout
 from isco_assets.lib.text import coding_title
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from isco_assets.lib.naming import FUNCTION_WORDS, KeywordClusterNamer, add_member_evidence, description_phrases
+from isco_assets.lib.naming import KeywordClusterNamer, add_member_evidence, description_phrases
+from isco_assets.lib.stopwords import ANY_LANGUAGE_STOP_WORDS
 
 ANNOTATORS = ["We need you to annotate images and label training data for our models.",
               "Label training data, annotate images; review the labels of others.",
@@ -28,7 +29,7 @@ def test_phrases_stay_within_clauses_and_do_not_end_on_function_words() -> None:
     phrases = description_phrases("Label training data, annotate images; for the team.")
     assert {"label training", "training data", "label training data", "annotate images"} <= phrases
     assert "data annotate" not in phrases, "the comma ends a clause"
-    assert not any(p.split()[0] in FUNCTION_WORDS or p.split()[-1] in FUNCTION_WORDS for p in phrases)
+    assert not any(p.split()[0] in ANY_LANGUAGE_STOP_WORDS or p.split()[-1] in ANY_LANGUAGE_STOP_WORDS for p in phrases)
 
 
 def test_each_cluster_gets_the_phrases_its_posts_share_and_the_others_do_not() -> None:

@@ -17,7 +17,7 @@ from isco_assets.lib.embedding import Embedder, EmbeddingCache, Progress, make_e
 from isco_assets.lib.feedback import with_feedback_labels
 from isco_assets.lib.glossary import gloss
 from isco_assets.lib.index_sources import build_index_labels, embed_index
-from isco_assets.lib.language import LanguageDetector
+from isco_assets.lib.language import LanguageDetector, outside
 from isco_assets.lib.layout import DataLayout
 from isco_assets.lib.taxonomy import IscoTaxonomy, load_taxonomy
 from isco_assets.lib.text import coding_text, strip_html
@@ -29,13 +29,6 @@ def index_labels(config: PlatformConfig, layout: DataLayout, taxonomy: IscoTaxon
     labels = build_index_labels(taxonomy, config.index_sources, config.index_exclude, cache=layout.index_cache)
     decisions = layout.tables / "expert_decisions.parquet"
     return with_feedback_labels(labels, pd.read_parquet(decisions)) if decisions.is_file() else labels
-
-
-def outside(main_languages: Sequence[str], languages: Sequence[str | None]) -> np.ndarray:
-    """(n,) bool: the texts in a known language that is not one of ``main_languages`` ("" is unknown)."""
-    main = {lang.lower() for lang in main_languages}
-    return np.array([bool(lang) and lang not in main for lang in (str(v or "").strip().lower() for v in languages)],
-                    dtype=bool)
 
 
 def description_contexts(

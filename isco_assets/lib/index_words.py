@@ -21,7 +21,7 @@ from functools import cache
 
 import pandas as pd
 
-from isco_assets.lib.stopwords import STOP_WORDS
+from isco_assets.lib.stopwords import ANY_LANGUAGE_STOP_WORDS
 from isco_assets.lib.vagueness import GENERIC_GROUPS, contract_words, word_spread
 
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")  # hyphenated compounds are one word: "e-sports" is not "sports"
@@ -31,7 +31,7 @@ WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")  # hyphenated compounds are one w
 def _ignored() -> frozenset[str]:
     """Function words of every supported language and contract words: titles mix languages, and a short title's
     language is often detected wrong."""
-    return frozenset().union(*STOP_WORDS.values()) | contract_words()
+    return ANY_LANGUAGE_STOP_WORDS | contract_words()
 
 
 def word_keys(word: str) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from isco_assets.lib.text_cache import TextCache
@@ -69,3 +70,10 @@ class LanguageDetector:
         best = [(values[0].language.iso_code_639_1.name.lower(), round(values[0].value, 4)) if values else ("", 0.0)
                 for values in self._detector.compute_language_confidence_values_in_parallel(texts)]
         return pd.DataFrame(best, columns=["language", "confidence"])
+
+
+def outside(main_languages: Sequence[str], languages: Sequence[str | None]) -> np.ndarray:
+    """(n,) bool: the texts in a known language that is not one of ``main_languages`` ("" is unknown)."""
+    main = {lang.lower() for lang in main_languages}
+    return np.array([bool(lang) and lang not in main for lang in (str(v or "").strip().lower() for v in languages)],
+                    dtype=bool)

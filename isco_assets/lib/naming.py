@@ -11,11 +11,10 @@ from typing import Protocol
 import pandas as pd
 
 from isco_assets.lib.clustering import TOKEN, ctfidf_keywords
-from isco_assets.lib.stopwords import STOP_WORDS
+from isco_assets.lib.stopwords import ANY_LANGUAGE_STOP_WORDS
 from isco_assets.lib.vagueness import contract_words
 
 CLAUSE = re.compile(r"[.;:,!?()\[\]|/•\n\r\t]+|\s-\s")
-FUNCTION_WORDS = frozenset().union(*STOP_WORDS.values())
 
 DESCRIPTION_COLUMNS = ("cluster_id", "name", "summary", "skills", "tasks", "education", "suggested_code", "namer",
                        "status", "error")
@@ -111,7 +110,7 @@ def description_phrases(text: str) -> set[str]:
         words = TOKEN.findall(clause)
         for n in (2, 3):
             for i in range(len(words) - n + 1):
-                if words[i] not in FUNCTION_WORDS and words[i + n - 1] not in FUNCTION_WORDS:
+                if words[i] not in ANY_LANGUAGE_STOP_WORDS and words[i + n - 1] not in ANY_LANGUAGE_STOP_WORDS:
                     out.add(" ".join(words[i:i + n]))
     return out
 

@@ -25,10 +25,10 @@ import pandas as pd
 
 from isco_assets.lib.cluster_periods import activity_table, cluster_profiles
 from isco_assets.lib.clustering import TOKEN
-from isco_assets.lib.coding import outside
 from isco_assets.lib.config import NoveltySettings
 from isco_assets.lib.glossary import gloss
 from isco_assets.lib.index_words import IndexWords, LabelWords, content_words, word_keys
+from isco_assets.lib.language import outside
 from isco_assets.lib.taxonomy import IscoTaxonomy
 from isco_assets.lib.vagueness import vague_titles
 

@@ -39,6 +39,8 @@ _RAW = {
 }
 
 STOP_WORDS: dict[str, frozenset[str]] = {lang: frozenset(words.split()) for lang, words in _RAW.items()}
+# every language's: titles and descriptions mix languages, and a short text's language is often detected wrong
+ANY_LANGUAGE_STOP_WORDS: frozenset[str] = frozenset().union(*STOP_WORDS.values())
 
 
 def stop_words(language: str | None) -> frozenset[str]:
