@@ -611,18 +611,18 @@ _ORDINARY: tuple[_Occupation, ...] = (
 # Emerging occupations: no ISCO-08 title names them; they should surface as novel clusters.
 _EMERGING: tuple[_Occupation, ...] = (
     _occ(
-        "scrum master",
-        en=("Scrum Master|Agile Scrum Master|Certified Scrum Master|Scrum Master / Agile Coach|Scrum Master (SAFe)",
-            "facilitate sprint planning, daily stand-ups and retrospectives|"
-            "remove impediments for the development team and coach agile practices"),
-        es=("Scrum Master|Scrum Master ágil", "facilitar las ceremonias scrum, dailies y retrospectivas|"
-            "eliminar impedimentos del equipo y promover prácticas ágiles"),
-        pt=("Scrum Master|Agile Scrum Master", "facilitar sprints, dailies e retrospectivas|"
-            "remover impedimentos do time e disseminar práticas ágeis"),
-        it=("Scrum Master|Scrum Master Agile", "facilitare sprint planning, daily e retrospettive|"
-            "rimuovere gli impedimenti del team e promuovere le pratiche agili"),
-        ms=("Scrum Master|Scrum Master Agile", "memudahcara perancangan sprint, mesyuarat harian dan retrospektif|"
-            "menghapuskan halangan pasukan dan membimbing amalan agile"),
+        "mlops engineer",
+        en=("MLOps Engineer|MLOps Platform Engineer|Senior MLOps Engineer|MLOps Engineer (Kubernetes)|LLMOps Engineer",
+            "deploy and monitor machine learning models in production|"
+            "automate training pipelines, model registries and feature stores"),
+        es=("Ingeniero/a MLOps|Ingeniero de MLOps", "desplegar y monitorizar modelos de machine learning en "
+            "producción|automatizar pipelines de entrenamiento y registros de modelos"),
+        pt=("Engenheiro(a) de MLOps|Engenheiro MLOps", "implantar e monitorar modelos de machine learning em "
+            "produção|automatizar pipelines de treinamento e registros de modelos"),
+        it=("Ingegnere MLOps|MLOps Engineer", "rilasciare e monitorare modelli di machine learning in produzione|"
+            "automatizzare le pipeline di addestramento e i registri dei modelli"),
+        ms=("Jurutera MLOps|MLOps Engineer", "melaksana dan memantau model pembelajaran mesin dalam pengeluaran|"
+            "mengautomasikan saluran latihan dan pendaftaran model"),
     ),
     _occ(
         "blockchain analyst",
@@ -638,17 +638,18 @@ _EMERGING: tuple[_Occupation, ...] = (
             "memantau dompet kripto untuk risiko penipuan"),
     ),
     _occ(
-        "drone pilot",
-        en=("Drone Pilot|Commercial Drone Pilot|Drone Operator (UAV)|Drone Pilot (Part 107)|Certified Drone Pilot",
-            "fly drones for aerial surveys and inspections|plan flight missions and process aerial imagery"),
-        es=("Piloto de drones|Operador/a de drones", "volar drones para levantamientos e inspecciones aéreas|"
-            "planificar misiones de vuelo y procesar imágenes aéreas"),
-        pt=("Piloto de drone|Operador de drones", "pilotar drones em levantamentos e inspeções aéreas|"
-            "planejar missões de voo e processar imagens aéreas"),
-        it=("Pilota di droni|Pilota drone APR", "pilotare droni per rilievi e ispezioni aeree|"
-            "pianificare le missioni di volo ed elaborare immagini aeree"),
-        ms=("Juruterbang Dron|Operator Dron", "menerbangkan dron untuk tinjauan dan pemeriksaan udara|"
-            "merancang misi penerbangan dan memproses imej udara"),
+        "digital twin engineer",
+        en=("Digital Twin Engineer|Digital Twin Developer|Digital Twin Specialist|Industrial Digital Twin Engineer|"
+            "Digital Twin Solutions Engineer", "build digital twins of plants and assets from live sensor data|"
+            "simulate operations and keep each twin in sync with its physical asset"),
+        es=("Ingeniero/a de gemelos digitales|Especialista en gemelo digital", "construir gemelos digitales de "
+            "plantas y activos con datos de sensores|simular operaciones y sincronizar el gemelo con el activo físico"),
+        pt=("Engenheiro(a) de gêmeos digitais|Especialista em gêmeo digital", "construir gêmeos digitais de "
+            "plantas e ativos com dados de sensores|simular operações e sincronizar o gêmeo com o ativo físico"),
+        it=("Ingegnere digital twin|Specialista digital twin", "costruire gemelli digitali di impianti e asset dai "
+            "dati dei sensori|simulare le operazioni e sincronizzare il gemello con l'asset fisico"),
+        ms=("Jurutera Kembar Digital|Digital Twin Engineer", "membina kembar digital loji dan aset daripada data "
+            "sensor|mensimulasikan operasi dan menyelaraskan kembar dengan aset fizikal"),
     ),
     _occ(
         "prompt engineer",
@@ -665,18 +666,18 @@ _EMERGING: tuple[_Occupation, ...] = (
             "menilai output LLM dan membina pustaka prompt"),
     ),
     _occ(
-        "social media influencer",
-        en=("Social Media Influencer|Brand Influencer|Content Creator & Influencer|Lifestyle Influencer|"
-            "Instagram Influencer", "create sponsored content for our brand channels|"
-            "grow an engaged follower base on Instagram and TikTok"),
-        es=("Influencer de redes sociales|Influencer", "crear contenido patrocinado para nuestras marcas|"
-            "hacer crecer una comunidad de seguidores en Instagram y TikTok"),
-        pt=("Influenciador(a) digital|Influencer digital", "criar conteúdo patrocinado para as nossas marcas|"
-            "aumentar a base de seguidores no Instagram e TikTok"),
-        it=("Influencer|Influencer per social media", "creare contenuti sponsorizzati per i nostri brand|"
-            "far crescere la community di follower su Instagram e TikTok"),
-        ms=("Influencer Media Sosial|Influencer", "mencipta kandungan tajaan untuk jenama kami|"
-            "mengembangkan pengikut di Instagram dan TikTok"),
+        "carbon accountant",
+        en=("Carbon Accountant|Carbon Footprint Analyst|Carbon Emissions Analyst|Carbon Footprint Specialist|"
+            "Scope 3 Carbon Analyst", "measure scope 1, 2 and 3 greenhouse gas emissions across the supply chain|"
+            "prepare carbon disclosures and emission reduction plans"),
+        es=("Analista de huella de carbono|Contable de carbono", "medir las emisiones de gases de efecto "
+            "invernadero de alcance 1, 2 y 3|preparar informes de carbono y planes de reducción de emisiones"),
+        pt=("Analista de pegada de carbono|Contador(a) de carbono", "medir as emissões de gases de efeito estufa "
+            "de escopo 1, 2 e 3|preparar relatórios de carbono e planos de redução de emissões"),
+        it=("Carbon accountant|Analista carbon footprint", "misurare le emissioni di gas serra di scope 1, 2 e 3|"
+            "preparare le rendicontazioni carbonio e i piani di riduzione delle emissioni"),
+        ms=("Penganalisis Jejak Karbon|Akauntan Karbon", "mengukur pelepasan gas rumah hijau skop 1, 2 dan 3|"
+            "menyediakan laporan karbon dan pelan pengurangan pelepasan"),
     ),
     _occ(
         "data annotator",
@@ -710,11 +711,11 @@ _EMERGING: tuple[_Occupation, ...] = (
 EMERGING_OCCUPATIONS: tuple[str, ...] = tuple(o.name for o in _EMERGING)
 # Case-insensitive substrings that every title variant of an emerging occupation contains (one of them).
 EMERGING_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "scrum master": ("scrum",),
+    "mlops engineer": ("mlops", "llmops"),
     "blockchain analyst": ("blockchain",),
-    "drone pilot": ("dron",),
+    "digital twin engineer": ("twin", "gemel", "gêmeo", "kembar"),
     "prompt engineer": ("prompt",),
-    "social media influencer": ("influenc",),
+    "carbon accountant": ("carbon", "karbon"),
     "data annotator": ("annotat", "anotad", "anotat"),
     "esports coach": ("esport", "e-sport", "e-sukan"),
 }
