@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from isco_assets.lib.index_words import IndexWords, LabelWords
+from isco_assets.lib.index_words import IndexWords, LabelWords, content_words, word_keys
 
 LABELS = pd.DataFrame({
     "code": ["9112", "9112", "5223", "7412", "2341", "3422", "9112"],
@@ -36,3 +36,48 @@ def test_index_words_carry_the_labels_by_word() -> None:
     words = IndexWords.of(LABELS, groups=2)
     assert words.labels.naming("office cleaner") == "label 'office cleaner'"
     assert "limpiador" in words.named and "de" in words.generic
+
+
+def test_spanish_portuguese_and_italian_plurals_match_their_singular() -> None:
+    assert {"automotriz"} <= set(word_keys("automotrices"))  # es -ces, -z
+    assert {"operacao"} <= set(word_keys("operações"))  # pt -ões, -ão
+    assert {"capitao"} <= set(word_keys("capitães"))  # pt -ães, -ão
+    assert {"digital"} <= set(word_keys("digitais"))  # pt -ais, -al
+    assert {"responsavel"} <= set(word_keys("responsáveis"))  # pt -éis, -el
+    assert {"armazem"} <= set(word_keys("armazéns"))  # pt -ns, -m
+    assert {"operaio"} <= set(word_keys("operai"))  # it -ai, -aio
+    assert {"cuoco"} <= set(word_keys("cuochi")) and {"tecnico"} <= set(word_keys("tecnici"))  # it -chi, -i
+    assert {"agente"} <= set(word_keys("agenti")) and {"addetta"} <= set(word_keys("addette"))  # it -i -e, -e -a
+    assert word_keys("taxi") == ("taxi",), "short words keep their ending"
+    words = LabelWords.of(pd.DataFrame({"code": ["7231", "9329"],
+                                        "label_norm": ["mecánico automotriz", "operaio di magazzino"]}))
+    assert words.naming("mecánicos automotrices") == "label 'mecánico automotriz'"
+    assert words.naming("operai magazzino") == "label 'operaio di magazzino'"
+
+
+def test_two_words_of_a_label_hold_their_closed_compound() -> None:
+    words = LabelWords.of(pd.DataFrame({"code": ["3512", "3512"],
+                                        "label_norm": ["help desk operator", "sales and marketing clerk"]}))
+    assert words.naming("helpdesk operator") == "label 'help desk operator'"
+    assert words.naming("help desk operator") == "label 'help desk operator'"
+    assert words.naming("salesmarketing clerk") == "", "only neighbouring words: 'and' parts them"
+    assert words.naming("deskhelp operator") == "", "in the label's order"
+
+
+def test_place_words_of_a_title_are_ignored() -> None:
+    words = LabelWords.of(pd.DataFrame({"code": ["3122"], "label_norm": ["supervisor de mantenimiento"]}))
+    assert words.naming("supervisor de mantenimiento sur") == "label 'supervisor de mantenimiento'"
+    assert words.naming("supervisor de mantenimiento zona norte") == "", "'zona' is for the title's cleaning"
+    assert content_words("vendedor nordeste") == ["vendedor"]
+
+
+def test_a_regional_word_is_matched_by_its_dictionary_synonym_too() -> None:
+    words = LabelWords.of(pd.DataFrame({"code": ["9333", "4322", "8331", "4110"],
+                                        "label_norm": ["operario de almacén", "liquidador de nómina",
+                                                       "conductor de autobús", "auxiliar de depósito"]}))
+    assert words.naming("operario de depósito") == "label 'operario de almacén'"  # Arg. depósito: warehouse
+    assert words.naming("liquidador de sueldos") == "label 'liquidador de nómina'"
+    assert words.naming("chofer de colectivo") == "label 'conductor de autobús'"
+    assert words.naming("auxiliar de depósito") == "label 'auxiliar de depósito'", "the word itself still counts"
+    assert words.naming("operario de almacén") == "label 'operario de almacén'"
+    assert words.naming("auxiliar de almacén") == "", "a title's word is widened, not a label's"

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 GLOSSARY_FILE = Path(__file__).resolve().parents[1] / "reference" / "glossary" / "ms_id_en.csv"
+REGIONAL_FILE = GLOSSARY_FILE.with_name("es_regional.csv")
 BOTH = "*"
 
 
@@ -56,3 +57,14 @@ def gloss(text: str, language: str) -> str:
             out.append(words[i])
             i += 1
     return " ".join(out)
+
+
+@cache
+def regional_synonyms(file: Path = REGIONAL_FILE) -> dict[str, tuple[str, ...]]:
+    """Regional word -> the words the index's labels use for it (Latin-American Spanish "depósito" -> ESCO es
+    "almacén"; ``reference/glossary/es_regional.csv``, each a dictionary synonym, see SOURCES.md there)."""
+    frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+    out: dict[str, list[str]] = {}
+    for word, synonym in zip(frame["word"], frame["synonym"], strict=True):
+        out.setdefault(word, []).append(synonym)
+    return {w: tuple(s) for w, s in out.items()}

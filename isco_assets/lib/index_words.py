@@ -18,9 +18,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 
 import pandas as pd
 
+from isco_assets.lib.glossary import regional_synonyms
 from isco_assets.lib.stopwords import ANY_LANGUAGE_STOP_WORDS
 from isco_assets.lib.vagueness import GENERIC_GROUPS, contract_words, word_spread
 
@@ -34,15 +36,36 @@ def _ignored() -> frozenset[str]:
     return ANY_LANGUAGE_STOP_WORDS | contract_words()
 
 
+# Plural endings of Spanish, Portuguese and Italian (accents already off) beyond a plain -s or -es, and the
+# singular each comes from: "automotrices" automotriz, "operações" operação, "digitais" digital, "responsáveis"
+# responsável, "armazéns" armazém, "operai" operaio, "cuochi" cuoco, "tecnici" tecnico, "addette" addetta.
+_PLURALS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ces", ("z",)),  # es: -z, -ces (capataz capataces)
+    ("oes", ("ao",)), ("aes", ("ao",)),  # pt: -ão, -ões / -ães
+    ("ais", ("al",)), ("eis", ("el",)), ("ois", ("ol",)),  # pt: -al -ais, -el -éis, -ol -óis
+    ("ns", ("m",)),  # pt: -m, -ns (armazém armazéns)
+    ("chi", ("co",)), ("ghi", ("go",)),  # it: -co -chi, -go -ghi
+    ("ai", ("aio",)),  # it: -aio, -ai (operaio operai)
+    ("i", ("o", "e")),  # it: -o and -e, -i (tecnico tecnici, agente agenti)
+    ("e", ("a",)),  # it: -a, -e (addetta addette)
+)
+
+
 def word_keys(word: str) -> tuple[str, ...]:
     """The forms a word is matched by: without accents and hyphens ("e-sports" and "esports"), and without a
-    plural ending ("vendedores" and "vendedor", "cuentas" and "cuenta", "nurses" and "nurse")."""
+    plural ending ("vendedores" and "vendedor", "cuentas" and "cuenta", "nurses" and "nurse", and the Spanish,
+    Portuguese and Italian endings of ``_PLURALS``: "automotrices" and "automotriz", "operai" and "operaio")."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c) and c != "-")
     keys = {plain}
     if len(plain) > 3 and plain.endswith("s"):
         keys.add(plain[:-1])
         if len(plain) > 4 and plain.endswith("es"):
             keys.add(plain[:-2])
+    if len(plain) > 4:
+        for ending, singulars in _PLURALS:
+            if plain.endswith(ending):
+                keys.update(plain[:-len(ending)] + singular for singular in singulars)
+                break
     return tuple(sorted(keys))
 
 
@@ -65,10 +88,14 @@ class LabelWords:
         unique = tuple(sorted({str(t) for t in labels["label_norm"] if str(t).strip()}, key=lambda t: (len(t), t)))
         holders: dict[str, set[int]] = defaultdict(set)
         for i, label in enumerate(unique):
-            for word in content_words(label):
-                # a label's compound also holds its last part ("pré-primário" holds "primário"); a title's
-                # compound is matched whole, so "e-sports coach" is not named by "sports coach"
-                for key in {*word_keys(word), *word_keys(word.rsplit("-", 1)[-1])}:
+            words = content_words(label)
+            # a label's compound also holds its last part ("pré-primário" holds "primário"); a title's
+            # compound is matched whole, so "e-sports coach" is not named by "sports coach"
+            forms = [*words, *(w.rsplit("-", 1)[-1] for w in words if "-" in w)]
+            # and two words of a label hold their closed compound: "help desk technician" holds "helpdesk"
+            forms += _closed_compounds(label)
+            for word in forms:
+                for key in word_keys(word):
                     holders[key].add(i)
         return cls(unique, {k: frozenset(v) for k, v in holders.items()})
 
@@ -85,11 +112,32 @@ class LabelWords:
         return [found[t] for t in titles]
 
     def holding(self, word: str) -> frozenset[int]:
-        """The labels that hold ``word`` in any of its forms."""
+        """The labels that hold ``word`` in any of its forms, or a regional synonym of it (``_synonym_keys``:
+        "depósito" of Argentine titles is "almacén" in ESCO's Spanish)."""
         found: set[int] = set()
-        for key in word_keys(word):
+        keys = word_keys(word)
+        for key in {*keys, *(s for k in keys for s in _synonym_keys().get(k, ()))}:
             found |= self.holders.get(key, frozenset())
         return frozenset(found)
+
+
+@cache
+def _synonym_keys() -> dict[str, frozenset[str]]:
+    """Each form of a regional word (``glossary.regional_synonyms``) -> the forms of its synonyms."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for word, synonyms in regional_synonyms().items():
+        for key in word_keys(word):
+            out[key].update(k for s in synonyms for k in word_keys(s))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _closed_compounds(label: str) -> list[str]:
+    """Each two neighbouring words of ``label``, neither a function or contract word nor hyphenated, written as one
+    word ("help desk" "helpdesk", "data base" "database")."""
+    words = WORD.findall(label.lower())
+    ignored = _ignored()
+    return [a + b for a, b in pairwise(words)
+            if len(a) > 1 and len(b) > 1 and "-" not in a + b and a not in ignored and b not in ignored]
 
 
 def _common(held: list[frozenset[int]]) -> set[int]:

@@ -1,0 +1,29 @@
+"""The Malay and Indonesian gloss and the regional Spanish synonyms: data read by the coder and the naming."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from isco_assets.lib.glossary import GLOSSARY_FILE, gloss, regional_synonyms
+from isco_assets.lib.index_words import word_keys
+
+
+def test_common_occupational_words_and_compounds_are_glossed() -> None:
+    assert gloss("pengurus projek", "ms") == "project manager"
+    assert gloss("manajer proyek", "id") == "project manager"
+    assert gloss("pegawai pergigian", "ms") == "dental officer"
+    assert gloss("wakil khidmat pelanggan", "ms") == "representative customer service"
+    assert gloss("ejen pusat panggilan", "ms") == "agent call centre"
+    assert gloss("juruwang pasar raya", "ms") == "cashier supermarket"
+    assert gloss("pengurus projek", "id") == "manager projek", "the Malay spelling is not the Indonesian one"
+
+
+def test_regional_synonyms_are_words_the_index_uses() -> None:
+    synonyms = regional_synonyms()
+    assert synonyms["depósito"] == ("almacén",) and synonyms["sueldo"] == ("nómina",)
+    assert all(word != s for word, found in synonyms.items() for s in found)
+    esco_es = pd.read_csv(GLOSSARY_FILE.parents[1] / "bundle" / "esco_occupations_es.csv.gz", usecols=["alt_labels"])
+    keys = {k for labels in esco_es["alt_labels"].dropna() for w in labels.lower().replace("|", " ").split()
+            for k in word_keys(w)}
+    missing = {s for found in synonyms.values() for s in found if not keys & set(word_keys(s))}
+    assert not missing, f"synonyms no bundled ESCO es label uses: {missing}"
