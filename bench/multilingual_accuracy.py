@@ -22,7 +22,7 @@ encoding speed.
         [--write-queries FILE.csv]
 
 ``--write-queries`` writes the sample as a labelled file instead, for ``isco-eval --leave-out-col leave_out``
-(the reference calibration's map for blended votes was fitted on one, README).
+(the reference calibration's map for blended votes was fitted on one, docs/configuration.md, Evaluation).
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ class SecondModel:
     """``coder.multilingual_model`` over the index's labels: its vote joins the main model's for titles whose
     language is outside ``coder.main_languages``. MiniLM reads English well and other languages poorly; a
     multilingual model reads them better (on the Polish dev ads, a blend of the two at 0.5 took top-1 from 0.456
-    to 0.493 and top-5 from 0.709 to 0.780; README, Measured), but encodes several times slower, so English
+    to 0.493 and top-5 from 0.709 to 0.780; docs/measured.md), but encodes several times slower, so English
     titles are left to the main model alone."""
 
     coder: IscoCoder

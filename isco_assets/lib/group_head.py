@@ -4,7 +4,7 @@ The retrieval vote looks at the nearest labels only; the head learns from every 
 wordings and coded posts alike) which directions of the embedding separate the unit groups, so it weighs words
 the way the coders whose posts are in the index did. Its probabilities are blended into the vote
 (``CoderSettings.head_weight``). On the JobBERT dev titles (5-fold leave-out of own titles) the blend at 0.4 took
-top-5 from 0.756 to about 0.770 and top-1 up by under a point (README, Measured).
+top-5 from 0.756 to about 0.770 and top-1 up by under a point (docs/measured.md).
 
 Training takes about a minute on a 2-core CPU for the reference index (87k labels; seconds on a GPU), so a trained
 head is kept under ``<cache>/heads/<key>.pt``, keyed by the labels, their vectors and the head's settings; the
