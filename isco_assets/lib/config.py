@@ -143,7 +143,7 @@ class CoderSettings:
 
 @dataclass(frozen=True)
 class ClusterSettings:
-    min_cluster_size: int = 0  # 0 = chosen from the number of unique titles
+    min_cluster_size: int = 0  # 0 = chosen from the number of posts (titles weighted by their posts)
     dimensions: int = 8
     sample_size: int = 200_000
 
