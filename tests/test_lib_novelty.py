@@ -13,10 +13,11 @@ WORDS = {-1: "assorted work", 0: "dronist", 1: "annotator", 2: "influencer"}  # 
 
 
 def _posts(cluster_id: int, n: int, score: float, language: str = "en", companies: int = 4,
-           code: str = "2512", nec: bool = False, title: str = "") -> list[dict[str, object]]:
+           code: str = "2512", nec: bool = False, title: str = "", review: bool = True) -> list[dict[str, object]]:
+    """Posts of one cluster; by default coded with a review flag, as the coder flags work the index lacks."""
     return [
         {"cluster_id": cluster_id, "title_norm": title or WORDS[cluster_id], "isco_code": code, "isco_score": score,
-         "needs_review": False, "nec_flag": nec, "company": f"company-{cluster_id}-{i % companies}",
+         "needs_review": review, "nec_flag": nec, "company": f"company-{cluster_id}-{i % companies}",
          "language": language}
         for i in range(n)
     ]
@@ -117,11 +118,21 @@ def test_vague_titles_are_judged_vague_not_ranked() -> None:
 
 
 def test_nec_coded_posts_count_as_uncertain_evidence_not_score() -> None:
-    posts = _background() + _posts(0, 20, 0.70, code="2519", nec=True) + _posts(1, 20, 0.70)
+    posts = (_background() + _posts(0, 20, 0.70, code="2519", nec=True, review=False)
+             + _posts(1, 10, 0.70) + _posts(1, 10, 0.70, review=False))
     ranked = _rank(posts).set_index("cluster_id")
     assert ranked.loc[0, "uncertain_share"] == 1.0
-    assert ranked.loc[1, "uncertain_share"] == 0.0
+    assert ranked.loc[1, "uncertain_share"] == 0.5
     assert ranked.loc[0, "novelty_score"] == ranked.loc[1, "novelty_score"]
+
+
+def test_a_cluster_the_index_codes_confidently_is_covered_however_far_its_labels() -> None:
+    posts = _background() + _posts(0, 20, 0.62, review=False) + _posts(1, 19, 0.62, review=False) + _posts(1, 1, 0.62)
+    posts += _posts(2, 16, 0.62, review=False) + _posts(2, 4, 0.62)
+    judged = _judge(posts).set_index("cluster_id")
+    assert judged.loc[0, "verdict"] == judged.loc[1, "verdict"] == "covered"
+    assert judged.loc[0, "coverage_evidence"].startswith("coded confidently: 100% of posts")
+    assert judged.loc[2, "verdict"] == "candidate", "a fifth of its posts need review: the index is unsure"
 
 
 def test_coverage_gap_follows_the_best_coded_posts_not_the_average() -> None:

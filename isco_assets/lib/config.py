@@ -156,6 +156,8 @@ class NoveltySettings:
     named_similarity: float = 0.95  # a post whose best label is this similar is named by the index
     named_share: float = 0.2  # a cluster with this share of named posts is covered
     close_similarity: float = 0.85  # a cluster whose median post is this similar to its best label is covered
+    # a cluster with this share of posts coded with no review flag and no n.e.c. group in their top 5 is covered
+    confident_share: float = 0.9
     floor_similarity: float = 0.55  # at or below this, a cluster's best-coded posts are as far as posts get
     vague_share: float = 0.5  # a cluster with this share of titles that name no work is vague
     generic_groups: int = 40  # a word in the labels of this many unit groups names no work on its own

@@ -3,8 +3,9 @@
 Coverage is an absolute verdict per cluster, judged on its own posts, not on their standing among other posts: a
 cluster whose posts the index names (a share of them match a label almost word for word, or, for titles in a
 language the main model reads poorly, have every word in one label: ``index_words.py``) or describes (its median
-post lies close to the labels of the group it was coded to) is ``covered``, however the others rank, so a drop
-with nothing new yields no candidates. A cluster whose titles name no work ("associate", "general worker",
+post lies close to the labels of the group it was coded to) or codes confidently (nearly all its posts coded with
+no review flag and no n.e.c. group among their top codes) is ``covered``, however the others rank, so a drop with
+nothing new yields no candidates. A cluster whose titles name no work ("associate", "general worker",
 ``vagueness.py``) is ``vague``: shown as such, never ranked. The rest are candidates, ranked by a coverage gap (how
 far even their best-coded posts lie from any label, between ``floor_similarity`` and ``named_similarity``) times
 distinctiveness and modest multipliers. Distinctiveness: how much of the use of the cluster's own words falls in
@@ -183,7 +184,9 @@ def _naming_example(posts: pd.DataFrame) -> str:
 
 
 def _verdicts(frame: pd.DataFrame, settings: NoveltySettings) -> list[str]:
-    covered = (frame["named_share"] >= settings.named_share) | (frame["median_similarity"] >= settings.close_similarity)
+    covered = ((frame["named_share"] >= settings.named_share)
+               | (frame["median_similarity"] >= settings.close_similarity)
+               | (1.0 - frame["uncertain_share"] >= settings.confident_share))
     vague = frame["vague_share"] >= settings.vague_share
     return [COVERED if c else VAGUE if v else CANDIDATE for c, v in zip(covered, vague, strict=True)]
 
@@ -198,7 +201,10 @@ def _evidence(row: object, settings: NoveltySettings) -> str:
             return f"named by the index: {row.named_share:.0%} of posts match a label almost word for word " \
                    f"(similarity >= {settings.named_similarity:.2f}) or have every word in one label{example}; " \
                    f"coded {parent}"
-        return f"described by the index: {similarity} (>= {settings.close_similarity:.2f}); coded {parent}"
+        if row.median_similarity >= settings.close_similarity:
+            return f"described by the index: {similarity} (>= {settings.close_similarity:.2f}); coded {parent}"
+        return f"coded confidently: {1.0 - row.uncertain_share:.0%} of posts coded with no review flag and no n.e.c. " \
+               f"group among their top codes (>= {settings.confident_share:.0%}); coded {parent}; {similarity}"
     if row.verdict == VAGUE:
         return f"{row.vague_share:.0%} of titles name no work (only generic or contract words); {similarity}"
     example = f" (e.g. {row.naming_example})" if row.naming_example else ""
