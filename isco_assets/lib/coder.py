@@ -33,6 +33,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from isco_assets.lib.calibration import Calibrations
 from isco_assets.lib.config import CoderSettings
+from isco_assets.lib.embedding import native_bf16
 from isco_assets.lib.file_cache import cached, digest
 from isco_assets.lib.group_head import head_key, trained_head
 from isco_assets.lib.taxonomy import IscoTaxonomy
@@ -113,7 +114,7 @@ def _search_matrix(vectors: np.ndarray) -> torch.Tensor:
     matrix = torch.from_numpy(vectors)
     if torch.cuda.is_available():
         return matrix.to("cuda", torch.float16)
-    if torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported():
+    if native_bf16():
         return matrix.to(torch.bfloat16)
     return matrix
 
