@@ -46,9 +46,12 @@ Step = Callable[[pd.DataFrame, dict[str, Any]], tuple[pd.DataFrame, dict[str, An
 
 
 def embed(frame: pd.DataFrame, extras: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
-    from isco_assets.resources.services import EmbedderResource
+    from isco_assets.lib.embedding import make_embedder
 
-    model = EmbedderResource(**extras.get("embedder", {})).get_embedder()
+    # the fields of the launching process's EmbedderResource
+    config = extras.get("embedder", {})
+    model = make_embedder(config.get("model_path") or None, device=config.get("device") or None,
+                          batch_size=int(config.get("batch_size", 256)))
     vectors = model.encode(frame["title_norm"].tolist())
     return pd.DataFrame({"vector": list(vectors)}), {
         "model": model.model_id, "device": model.device, "dimensions": int(vectors.shape[1]),
