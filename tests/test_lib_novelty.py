@@ -270,6 +270,20 @@ def test_titles_the_main_model_reads_poorly_are_covered_when_a_label_holds_their
     assert "label 'office cleaner'" in judged.loc[1, "coverage_evidence"]
 
 
+def test_new_work_named_by_one_word_family_is_one_candidate() -> None:
+    index = pd.DataFrame({"code": ["2512", "4132", "2166", "2432"],
+                          "label_norm": ["software developer", "data entry clerk", "image editor", "image consultant"]})
+    words = IndexWords.of(index, groups=40)
+    posts = (_background() + _posts(0, 20, 0.40, title="data annotation specialist")
+             + _posts(1, 8, 0.45, title="image annotator")
+             + _posts(2, 20, 0.40, title="image annealer"))  # "anneal...": another family
+    judged = _judge(posts, words).set_index("cluster_id")
+    assert judged["verdict"].to_dict() == {0: "candidate", 1: "merged", 2: "candidate"}
+    assert judged.loc[1, "coverage_evidence"] == (
+        "the same work as candidate 'cluster 0': both use words beginning 'annota' ('annotator'), words that 1 or "
+        "fewer index labels use")
+
+
 def test_candidates_carry_their_tasks_as_read_back_from_parquet(tmp_path) -> None:
     clusters, names, frame = _frames(_background() + _posts(0, 20, 0.40) + _posts(1, 20, 0.40))
     names["tasks"] = [["fly drones", "survey fields"], []]

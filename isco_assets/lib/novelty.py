@@ -233,13 +233,14 @@ def _merge_split_candidates(frame: pd.DataFrame, members: pd.DataFrame, labels: 
         if leader is None:
             leader_of.update(dict.fromkeys(keys, row))
             continue
-        shared = next(keys[k] for k in sorted(keys) if leader_of.get(k) == leader)
+        key = next(k for k in sorted(keys) if leader_of.get(k) == leader)
+        shared = (f"'{keys[key]}', a word" if not key.endswith("~") else
+                  f"words beginning '{key[:-1]}' ('{keys[key]}'), words")
         frame.at[leader, "same_work"] = [*frame.at[leader, "same_work"],
                                          f"{frame.at[row, 'name']} ({int(frame.at[row, 'n_posts'])} posts)"]
         frame.at[row, "verdict"] = MERGED
         frame.at[row, "coverage_evidence"] = (f"the same work as candidate '{frame.at[leader, 'name']}': both "
-                                              f"use '{shared}', a word that {new_word_labels} or fewer index "
-                                              "labels use")
+                                              f"use {shared} that {new_word_labels} or fewer index labels use")
     return frame
 
 
@@ -253,12 +254,25 @@ def _new_words(members: pd.DataFrame, labels: LabelWords, new_word_labels: int) 
         for title, n in zip(part["title_norm"], part["n"], strict=True):
             for word in {w for w in content_words(title) if len(w.replace("-", "")) >= 4
                          and len(labels.holding(w)) <= new_word_labels}:
-                for key in word_keys(word):
+                for key in _merge_keys(word):
                     carried[key] = carried.get(key, 0.0) + n
                     words.setdefault(key, word)
         total = part["n"].sum()
         out[int(cluster_id)] = {k: words[k] for k, n in carried.items() if n >= total / 2}
     return out
+
+
+STEM = 6  # letters two new words share at their start to be one word's family ("annotation", "annotator")
+
+
+def _merge_keys(word: str) -> tuple[str, ...]:
+    """The forms a new word merges candidates by: its ``word_keys``, and, for a word longer than ``STEM``
+    letters, its first ``STEM`` letters marked as a stem, so that "data annotation specialist" and "image
+    annotator" are one candidate. Only new words carry keys, and they are rare, so a shared start is seldom
+    chance."""
+    keys = word_keys(word)
+    plain = keys[0] if len(keys) == 1 else min(keys, key=len)
+    return (*keys, f"{plain[:STEM]}~") if len(plain) > STEM else keys
 
 
 def _nearest_groups(members: pd.DataFrame, k: int = 3) -> dict[int, list[dict[str, object]]]:
