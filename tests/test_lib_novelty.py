@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from isco_assets.lib.config import bundled_sources
+from isco_assets.lib.definitions import GroupDefinitions
 from isco_assets.lib.index_words import IndexWords
 from isco_assets.lib.novelty import CANDIDATE_COLUMNS, EVIDENCE_COLUMNS, candidates_of, distinctiveness, judge_clusters
 from isco_assets.lib.taxonomy import load_taxonomy
@@ -291,6 +293,18 @@ def test_candidates_carry_their_tasks_as_read_back_from_parquet(tmp_path) -> Non
     judged = judge_clusters(clusters, pd.read_parquet(tmp_path / "names.parquet"), frame, load_taxonomy())
     tasks = judged.set_index("cluster_id")["tasks"]
     assert tasks[0] == ["fly drones", "survey fields"] and tasks[1] == []
+
+
+def test_a_candidate_names_the_tasks_its_parents_definition_does_not_describe() -> None:
+    posts = (_background() + _posts(0, 20, 0.40, code="2511", title="blockchain analyst")
+             + _posts(1, 20, 0.40, code="2511", language="es", title="analista de cadena"))
+    clusters, names, frame = _frames(posts)
+    names["tasks"] = [["smart contracts", "analyse business requirements"], ["contratos inteligentes"]]
+    judged = judge_clusters(clusters, names, frame, load_taxonomy(),
+                            definitions=GroupDefinitions.of(bundled_sources())).set_index("cluster_id")
+    assert judged.loc[0, "tasks_outside_parent"] == ["smart contracts"]
+    assert judged.loc[0, "coverage_evidence"].endswith("; tasks its definition does not describe: smart contracts")
+    assert judged.loc[1, "tasks_outside_parent"] == []  # Spanish tasks are not held against English definitions
 
 
 def test_new_work_split_by_wording_or_language_is_one_candidate() -> None:

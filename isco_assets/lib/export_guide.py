@@ -48,6 +48,10 @@ COLUMN_GUIDE: dict[str, str] = {
     "keywords": "Words distinctive of the cluster (c-TF-IDF).",
     "tasks": "What the work is, from its posts' descriptions: the phrases they share and other clusters' do not "
              "(offline), or the tasks the LLM read in them when one is configured.",
+    "tasks_outside_parent": "The tasks above that the suggested parent's ISCO-08 definition (its definition, tasks "
+                            "and included occupations) does not describe: fewer than half of their words are "
+                            "words of it: what this work does that the parent's does not. Empty for clusters whose "
+                            "posts are mostly in a language other than the definitions' (English).",
     "suggested_parent": "The unit group its posts were coded to most: a starting point for isco_code.",
     "suggested_parent_title": "Title of the suggested parent.",
     "parent_share": "Share of the cluster's posts coded to the suggested parent.",

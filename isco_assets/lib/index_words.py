@@ -69,6 +69,17 @@ def word_keys(word: str) -> tuple[str, ...]:
     return tuple(sorted(keys))
 
 
+FAMILY = 6  # letters that words of one family share at their start ("annotation", "annotator", "annotate")
+
+
+def family_keys(word: str) -> tuple[str, ...]:
+    """``word_keys``, and for a word longer than ``FAMILY`` letters its first ``FAMILY`` letters marked as a family
+    ("annota~"), which its other forms share: "administering" and "administer", "annotation" and "annotator"."""
+    keys = word_keys(word)
+    plain = min(keys, key=len)
+    return (*keys, f"{plain[:FAMILY]}~") if len(plain) > FAMILY else keys
+
+
 def content_words(title: str) -> list[str]:
     return [w for w in WORD.findall(str(title).lower()) if len(w) > 1 and w not in _ignored()]
 

@@ -27,8 +27,9 @@ import pandas as pd
 from isco_assets.lib.cluster_periods import activity_table, cluster_profiles
 from isco_assets.lib.clustering import TOKEN
 from isco_assets.lib.config import NoveltySettings
+from isco_assets.lib.definitions import GroupDefinitions
 from isco_assets.lib.glossary import gloss
-from isco_assets.lib.index_words import IndexWords, LabelWords, content_words, word_keys
+from isco_assets.lib.index_words import IndexWords, LabelWords, content_words, family_keys
 from isco_assets.lib.language import outside
 from isco_assets.lib.taxonomy import IscoTaxonomy
 from isco_assets.lib.vagueness import vague_titles
@@ -43,7 +44,7 @@ CANDIDATE_COLUMNS = (
     "median_similarity", "vague_share", "distinctiveness", "uncertain_share", "n_posts", "n_titles", "n_companies",
     "employers_effective", "top_employer_share", "growth", "persistence", "periods_present", "first_period",
     "last_period", "origin", "first_seen", "runs_present", "example_titles", "same_work", "keywords", "tasks",
-    "suggested_parent",
+    "tasks_outside_parent", "suggested_parent",
     "suggested_parent_title", "parent_share", "nearest_groups", "by_source", "by_country", "by_language", "trend",
     "summary",
 )
@@ -58,6 +59,7 @@ def judge_clusters(
     clusters: pd.DataFrame, names: pd.DataFrame, posts: pd.DataFrame, taxonomy: IscoTaxonomy,
     activity: pd.DataFrame | None = None, settings: NoveltySettings | None = None,
     words: IndexWords | None = None, main_languages: Sequence[str] = ("en",),
+    definitions: GroupDefinitions | None = None,
 ) -> pd.DataFrame:
     """Every cluster with its verdict (candidate, covered, vague), the evidence for it and its score; candidates
     first, best first, then the vague and the covered ones.
@@ -68,6 +70,8 @@ def judge_clusters(
     ``clusters`` may carry the tracking columns (origin, first_seen, runs_present). ``words``: the index's generic
     words and labels, for vagueness (without them only contract words make a title vague) and, for titles in a
     language outside ``main_languages`` (which the main model reads poorly), naming word for word.
+    ``definitions``: the unit groups' definitions, for the tasks of a cluster whose posts are mostly in a main
+    language that its suggested parent's definition does not describe (``tasks_outside_parent``).
     """
     if clusters.empty:
         return pd.DataFrame(columns=list(CANDIDATE_COLUMNS))
@@ -95,6 +99,12 @@ def judge_clusters(
     frame["novelty_score"] = novelty_score(frame).round(4)
     frame["suggested_parent"] = [groups[0]["code"] if groups else None for groups in frame["nearest_groups"]]
     frame["suggested_parent_title"] = [taxonomy.title(c) if c else None for c in frame["suggested_parent"]]
+    readable = members.assign(main=~outside(main_languages, members[column].tolist())).groupby("cluster_id")["main"]
+    in_main = frame["cluster_id"].map(readable.mean()).fillna(0.0) > 0.5  # tasks in the definitions' language
+    definitions = definitions or GroupDefinitions()
+    frame["tasks_outside_parent"] = [
+        definitions.outside(code, list(tasks)) if main and isinstance(tasks, list | tuple | np.ndarray) else []
+        for code, tasks, main in zip(frame["suggested_parent"], frame["tasks"], in_main, strict=True)]
     frame["verdict"] = _verdicts(frame, settings)
     frame["coverage_evidence"] = [_evidence(row, settings) for row in frame.itertuples(index=False)]
     frame = _merge_split_candidates(frame, members, words.labels, settings.new_word_labels)
@@ -208,7 +218,10 @@ def _evidence(row: object, settings: NoveltySettings) -> str:
     if row.verdict == VAGUE:
         return f"{row.vague_share:.0%} of titles name no work (only generic or contract words); {similarity}"
     example = f" (e.g. {row.naming_example})" if row.naming_example else ""
-    return f"not covered: {similarity}, {row.named_share:.0%} of posts named by a label{example}; nearest {parent}"
+    tasks = f"; tasks its definition does not describe: {', '.join(row.tasks_outside_parent)}" \
+        if row.tasks_outside_parent else ""
+    return f"not covered: {similarity}, {row.named_share:.0%} of posts named by a label{example}; nearest " \
+           f"{parent}{tasks}"
 
 
 def _merge_split_candidates(frame: pd.DataFrame, members: pd.DataFrame, labels: LabelWords,
@@ -254,25 +267,12 @@ def _new_words(members: pd.DataFrame, labels: LabelWords, new_word_labels: int) 
         for title, n in zip(part["title_norm"], part["n"], strict=True):
             for word in {w for w in content_words(title) if len(w.replace("-", "")) >= 4
                          and len(labels.holding(w)) <= new_word_labels}:
-                for key in _merge_keys(word):
+                for key in family_keys(word):
                     carried[key] = carried.get(key, 0.0) + n
                     words.setdefault(key, word)
         total = part["n"].sum()
         out[int(cluster_id)] = {k: words[k] for k, n in carried.items() if n >= total / 2}
     return out
-
-
-STEM = 6  # letters two new words share at their start to be one word's family ("annotation", "annotator")
-
-
-def _merge_keys(word: str) -> tuple[str, ...]:
-    """The forms a new word merges candidates by: its ``word_keys``, and, for a word longer than ``STEM``
-    letters, its first ``STEM`` letters marked as a stem, so that "data annotation specialist" and "image
-    annotator" are one candidate. Only new words carry keys, and they are rare, so a shared start is seldom
-    chance."""
-    keys = word_keys(word)
-    plain = keys[0] if len(keys) == 1 else min(keys, key=len)
-    return (*keys, f"{plain[:STEM]}~") if len(plain) > STEM else keys
 
 
 def _nearest_groups(members: pd.DataFrame, k: int = 3) -> dict[int, list[dict[str, object]]]:

@@ -9,6 +9,7 @@ from isco_assets.defs.metadata import table_metadata, timed
 from isco_assets.lib.cluster_periods import activity_table, period_table, post_periods
 from isco_assets.lib.cluster_tracking import REGISTRY_FOLDER, ClusterRegistry, cluster_tables, record_drops
 from isco_assets.lib.clustering import NOISE
+from isco_assets.lib.definitions import GroupDefinitions
 from isco_assets.lib.embedding import stack_vectors
 from isco_assets.lib.export import export_candidates, review_posts
 from isco_assets.lib.feedback import apply_candidate_feedback
@@ -159,7 +160,8 @@ def novel_occupation_candidates(
     knobs = settings.config.novelty
     words = IndexWords.of(isco_index[["code", "label_norm"]], knobs.generic_groups)  # vagueness and naming
     judged = judge_clusters(job_clusters.drop(columns=["centroid"]), cluster_names, posts, settings.taxonomy,
-                            cluster_activity, knobs, words, settings.config.coder.main_languages)
+                            cluster_activity, knobs, words, settings.config.coder.main_languages,
+                            GroupDefinitions.of(settings.config.index_sources))
     candidates = candidates_of(judged)
     verdicts = verdict_counts(judged)
     context.log.info(f"{len(judged)} clusters: " + ", ".join(f"{n} {v}" for v, n in verdicts.items()))
