@@ -1,11 +1,13 @@
 """Leave-out evaluation of the candidate ranking on real vacancy titles: can the pipeline find work the index lost?
 
-    .venv/bin/python bench/novelty_leaveout.py [--leave-out groups|occupations] [--removed 25] [--seeds 0 1]
-        [--data ../shared/data] [--dump folder]
+    .venv/bin/python bench/novelty_leaveout.py [--titles jobbert|polish] [--leave-out groups|occupations]
+        [--removed 25] [--seeds 0 1] [--data ../shared/data] [--dump folder]
 
-1. Posts: every JobBERT dev title (about 15,000 real raw vacancy titles with their ESCO occupation and ISCO-08
-   unit group), each posted 1 to a few times (the same geometric draw for every title), with employers and months
-   drawn at random the same way for all posts, so neither helps.
+1. Posts: every title of a labelled set of real ads: ``jobbert``, the JobBERT dev titles (about 15,000 raw English
+   vacancy titles with their ESCO occupation and ISCO-08 unit group), or ``polish``, the hand-coded Polish ads
+   (2,446 titles with the unit group experts gave them; groups only, they have no ESCO occupation), each posted 1
+   to a few times (the same geometric draw for every title), with employers and months drawn at random the same
+   way for all posts, so neither helps.
 2. What leaves the index, from every source of the default bundle (ESCO, the ILO index, the structure, the UK,
    Colombian and Brazilian indexes):
    - ``groups``: whole unit groups (every label of the code, its structure title included, and every label of
@@ -49,9 +51,21 @@ GROUP_TITLES = (15, 150)  # titles a removed unit group has in the file
 OCCUPATION_TITLES = 12
 
 
-def real_titles(data: Path) -> pd.DataFrame:
-    jobs = pd.read_csv(data / "jobs" / "jobbert_v1_titles_dev.csv", dtype=str, keep_default_na=False)
-    return jobs.loc[(jobs["esco_uri"] != "") & (jobs["isco_code"] != ""), ["job_title", "esco_uri", "isco_code"]]
+TITLE_SETS = {"jobbert": "jobbert_v1_titles_dev.csv", "polish": "pl_ojalab_hand_coded_dev.csv"}
+COUNTRIES = {"jobbert": "SG", "polish": "PL"}  # one per set: spread over countries does not help
+
+
+def real_titles(data: Path, name: str, mode: str) -> pd.DataFrame:
+    """``job_title``, ``esco_uri`` ("" where the set has none), ``isco_code`` and ``language`` of a labelled set."""
+    jobs = pd.read_csv(data / "jobs" / TITLE_SETS[name], dtype=str, keep_default_na=False)
+    keep = jobs["isco_code"] != ""
+    if "esco_uri" in jobs:
+        keep &= jobs["esco_uri"] != ""
+    elif mode == "occupations":
+        raise SystemExit(f"--titles {name} has no ESCO occupations: use --leave-out groups")
+    else:
+        jobs["esco_uri"] = ""
+    return jobs.loc[keep, ["job_title", "esco_uri", "isco_code", "language"]]
 
 
 def choose_removed(titles: pd.DataFrame, mode: str, n: int, seed: int) -> list[str]:
@@ -89,15 +103,15 @@ def exclusions(titles: pd.DataFrame, mode: str, removed: list[str]) -> list[str]
     return sorted(set(removed) | {label_key(t) for t in names if normalize_title(t)})
 
 
-def posts_frame(titles: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def posts_frame(titles: pd.DataFrame, rng: np.random.Generator, name: str) -> pd.DataFrame:
     jobs = titles.loc[titles.index.repeat(rng.geometric(0.6, len(titles)))].reset_index(drop=True)
     return pd.DataFrame({
         "job_title": jobs["job_title"], "esco_uri": jobs["esco_uri"], "isco_code_true": jobs["isco_code"],
-        "language": "en", "desc_en": "", "desc_language": "",
+        "language": jobs["language"], "desc_en": "", "desc_language": "",
         "title_norm": jobs["job_title"].map(lambda t: normalize_title(t) or t.strip().lower()),
         "title_code": jobs["job_title"].map(lambda t: coding_title(t) or t.strip().lower()),
         "company": [f"employer {i}" for i in rng.integers(0, 300, len(jobs))],
-        "period": rng.choice(MONTHS, len(jobs)), "source": "jobbert", "country": "SG",
+        "period": rng.choice(MONTHS, len(jobs)), "source": name, "country": COUNTRIES[name],
     })
 
 
@@ -127,11 +141,11 @@ def _parent_right(row: pd.Series, mode: str) -> bool:
     return parent[:3] == str(row["majority"])[:3] if mode == "groups" else parent == row["truth_code"]
 
 
-def run_seed(data: Path, mode: str, n: int, seed: int, dump: Path | None) -> dict:
-    titles = real_titles(data)
+def run_seed(data: Path, name: str, mode: str, n: int, seed: int, dump: Path | None) -> dict:
+    titles = real_titles(data, name, mode)
     removed = choose_removed(titles, mode, n, seed)
     rng = np.random.default_rng(seed)
-    posts = posts_frame(titles, rng)
+    posts = posts_frame(titles, rng, name)
     posts["removed_key"] = posts["isco_code_true"] if mode == "groups" else posts["esco_uri"]
     taxonomy = load_taxonomy()
     start = time.perf_counter()
@@ -157,10 +171,10 @@ def run_seed(data: Path, mode: str, n: int, seed: int, dump: Path | None) -> dic
     if dump:
         dump.mkdir(parents=True, exist_ok=True)
         judged.join(truth, on="cluster_id").assign(removed=lambda f: f["majority"].isin(removed)).to_parquet(
-            dump / f"{mode}_{seed}_candidates.parquet")
+            dump / f"{name}_{mode}_{seed}_candidates.parquet")
         coded.merge(clustered.assignments[["title_norm", "cluster_id"]], on="title_norm").assign(
             removed=lambda f: f["removed_key"].isin(removed)).drop(columns=["top_codes"], errors="ignore").to_parquet(
-            dump / f"{mode}_{seed}_posts.parquet")
+            dump / f"{name}_{mode}_{seed}_posts.parquet")
     removed_posts = int(posts["removed_key"].isin(removed).sum())
     verdicts = verdict_counts(judged)
     print(f"seed {seed}: {len(removed)} {mode} removed ({removed_posts:,} of {len(posts):,} posts), "
@@ -176,15 +190,16 @@ def run_seed(data: Path, mode: str, n: int, seed: int, dump: Path | None) -> dic
 
 def main() -> None:
     parser = argparse.ArgumentParser(formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--titles", choices=sorted(TITLE_SETS), default="jobbert")
     parser.add_argument("--leave-out", choices=("groups", "occupations"), default="groups")
     parser.add_argument("--removed", type=int, default=25)
     parser.add_argument("--seeds", type=int, nargs="+", default=[2, 3, 4], help="0 and 1 are the tuning seeds")
     parser.add_argument("--data", type=Path, default=BENCH.parent.parent / "shared" / "data")
     parser.add_argument("--dump", type=Path, help="write each seed's candidates and coded posts here (Parquet)")
     args = parser.parse_args()
-    if not (args.data / "jobs" / "jobbert_v1_titles_dev.csv").is_file():
-        raise SystemExit(f"no JobBERT dev titles under {args.data / 'jobs'}; pass --data")
-    results = [run_seed(args.data, args.leave_out, args.removed, s, args.dump) for s in args.seeds]
+    if not (args.data / "jobs" / TITLE_SETS[args.titles]).is_file():
+        raise SystemExit(f"no {TITLE_SETS[args.titles]} under {args.data / 'jobs'}; pass --data")
+    results = [run_seed(args.data, args.titles, args.leave_out, args.removed, s, args.dump) for s in args.seeds]
     k = 2 * args.removed
     print(f"\n| seed | precision@10 | precision@{k} | recall@{k} | parent right | candidates |")
     print("|---|---|---|---|---|---|")
