@@ -272,6 +272,17 @@ def test_titles_the_main_model_reads_poorly_are_covered_when_a_label_holds_their
     assert "label 'office cleaner'" in judged.loc[1, "coverage_evidence"]
 
 
+def test_titles_in_a_language_the_index_holds_no_labels_in_are_not_merged_by_their_words() -> None:
+    index = pd.DataFrame({"code": ["5131", "2512"], "label_norm": ["waiter", "software developer"],
+                          "language": ["en", "en"]})
+    words = IndexWords.of(index, groups=40)
+    posts = (_background() + _posts(0, 20, 0.40, language="pl", title="pracownik restauracji")
+             + _posts(1, 8, 0.45, language="pl", title="pracownik magazynu")  # a restaurant and a warehouse worker
+             + _posts(2, 20, 0.40, title="prompt engineer") + _posts(3, 8, 0.45, title="prompt designer"))
+    judged = _judge(posts, words).set_index("cluster_id")
+    assert judged["verdict"].to_dict() == {0: "candidate", 1: "candidate", 2: "candidate", 3: "merged"}
+
+
 def test_new_work_named_by_one_word_family_is_one_candidate() -> None:
     index = pd.DataFrame({"code": ["2512", "4132", "2166", "2432"],
                           "label_norm": ["software developer", "data entry clerk", "image editor", "image consultant"]})

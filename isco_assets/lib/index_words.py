@@ -164,17 +164,19 @@ def _common(held: list[frozenset[int]]) -> set[int]:
 
 @dataclass(frozen=True)
 class IndexWords:
-    """Generic words (in the labels of many unit groups), the labels themselves (normalized), and the labels by
-    the words they hold."""
+    """Generic words (in the labels of many unit groups), the labels themselves (normalized), the labels by the
+    words they hold, and the languages the labels are in (empty: not known)."""
 
     generic: frozenset[str] = frozenset()
     named: frozenset[str] = frozenset()
     labels: LabelWords = LabelWords()
+    languages: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, labels: pd.DataFrame, groups: int = GENERIC_GROUPS) -> IndexWords:
-        """From the index's labels (``code``, ``label_norm``): the words used for at least ``groups`` unit
-        groups, every label, and the labels by word."""
+        """From the index's labels (``code``, ``label_norm``, and ``language`` when known): the words used for
+        at least ``groups`` unit groups, every label, the labels by word, and their languages."""
         spread = word_spread(labels)
+        languages = frozenset(labels["language"].dropna().astype(str)) - {""} if "language" in labels else frozenset()
         return cls(frozenset(spread[spread >= groups].index), frozenset(labels["label_norm"]),
-                   LabelWords.of(labels))
+                   LabelWords.of(labels), languages)

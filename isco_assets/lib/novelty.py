@@ -107,7 +107,9 @@ def judge_clusters(
         for code, tasks, main in zip(frame["suggested_parent"], frame["tasks"], in_main, strict=True)]
     frame["verdict"] = _verdicts(frame, settings)
     frame["coverage_evidence"] = [_evidence(row, settings) for row in frame.itertuples(index=False)]
-    frame = _merge_split_candidates(frame, members, words.labels, settings.new_word_labels)
+    # a word of a language the index holds no labels in is new to it whatever it means ("kelner", "pracownik")
+    held = members[members[column].isin(words.languages)] if words.languages else members
+    frame = _merge_split_candidates(frame, held, words.labels, settings.new_word_labels)
     frame["example_titles"] = frame["top_titles"]
     frame["first_seen"] = pd.to_datetime(frame["first_seen"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC").fillna("")
     for column in ("trend", "by_source", "by_country", "by_language", "tasks"):

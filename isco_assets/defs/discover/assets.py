@@ -158,7 +158,7 @@ def novel_occupation_candidates(
     posts = isco_codes.merge(cluster_assignments[["title_norm", "cluster_id"]], on="title_norm", how="left")
     posts["cluster_id"] = posts["cluster_id"].fillna(NOISE).astype(int)
     knobs = settings.config.novelty
-    words = IndexWords.of(isco_index[["code", "label_norm"]], knobs.generic_groups)  # vagueness and naming
+    words = IndexWords.of(isco_index[["code", "label_norm", "language"]], knobs.generic_groups)  # vagueness, naming
     judged = judge_clusters(job_clusters.drop(columns=["centroid"]), cluster_names, posts, settings.taxonomy,
                             cluster_activity, knobs, words, settings.config.coder.main_languages,
                             GroupDefinitions.of(settings.config.index_sources))
