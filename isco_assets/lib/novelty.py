@@ -79,18 +79,20 @@ def judge_clusters(
     words = words or IndexWords()
     vague = vague_titles(posts["title_norm"], words.generic, words.named)
     column = "title_language" if "title_language" in posts.columns else "language"
-    foreign = outside(main_languages, posts[column].tolist()) & ~np.asarray(vague, dtype=bool)
+    in_main = ~outside(main_languages, posts[column].tolist())
+    foreign = ~in_main & ~np.asarray(vague, dtype=bool)
     naming = np.full(len(posts), "", dtype=object)
     # Malay and Indonesian have no labels: their titles are named through the glossary, as the coder reads them
     foreign_titles = posts.loc[foreign, ["title_norm", column]].itertuples(index=False)
     glossed = [gloss(t, str(lang or "")) for t, lang in foreign_titles]
     naming[foreign] = words.labels.namings(glossed)
-    posts = posts.assign(vague=vague, naming=naming)
+    posts = posts.assign(vague=vague, naming=naming, in_main=in_main)
     members = posts[posts["cluster_id"] >= 0]
     nearest = _nearest_groups(members)
     profiles = cluster_profiles(activity_table(posts) if activity is None else activity)
     frame = clusters.assign(**{k: v for k, v in _TRACKING_DEFAULTS.items() if k not in clusters})
     frame = frame.merge(names.reindex(columns=["cluster_id", "name", "summary", "tasks"]), on="cluster_id", how="left")
+    frame["tasks"] = frame["tasks"].map(_as_list)
     frame = frame.merge(_stats(members, settings), left_on="cluster_id", right_index=True, how="left")
     frame["distinctiveness"] = frame["cluster_id"].map(distinctiveness(posts)).fillna(0.0).round(4)
     frame = frame.merge(profiles, on="cluster_id", how="left")
@@ -99,12 +101,11 @@ def judge_clusters(
     frame["novelty_score"] = novelty_score(frame).round(4)
     frame["suggested_parent"] = [groups[0]["code"] if groups else None for groups in frame["nearest_groups"]]
     frame["suggested_parent_title"] = [taxonomy.title(c) if c else None for c in frame["suggested_parent"]]
-    readable = members.assign(main=~outside(main_languages, members[column].tolist())).groupby("cluster_id")["main"]
-    in_main = frame["cluster_id"].map(readable.mean()).fillna(0.0) > 0.5  # tasks in the definitions' language
+    # tasks are read from descriptions in the posts' language; the definitions are in a main one
+    readable = frame["cluster_id"].map(members.groupby("cluster_id")["in_main"].mean()).fillna(0.0) > 0.5
     definitions = definitions or GroupDefinitions()
-    frame["tasks_outside_parent"] = [
-        definitions.outside(code, list(tasks)) if main and isinstance(tasks, list | tuple | np.ndarray) else []
-        for code, tasks, main in zip(frame["suggested_parent"], frame["tasks"], in_main, strict=True)]
+    frame["tasks_outside_parent"] = [definitions.outside(code, tasks) if main else [] for code, tasks, main
+                                     in zip(frame["suggested_parent"], frame["tasks"], readable, strict=True)]
     frame["verdict"] = _verdicts(frame, settings)
     frame["coverage_evidence"] = [_evidence(row, settings) for row in frame.itertuples(index=False)]
     # a word of a language the index holds no labels in is new to it whatever it means ("kelner", "pracownik")
@@ -112,13 +113,18 @@ def judge_clusters(
     frame = _merge_split_candidates(frame, held, words.labels, settings.new_word_labels)
     frame["example_titles"] = frame["top_titles"]
     frame["first_seen"] = pd.to_datetime(frame["first_seen"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC").fillna("")
-    for column in ("trend", "by_source", "by_country", "by_language", "tasks"):
-        frame[column] = frame[column].map(lambda v: list(v) if isinstance(v, list | tuple | np.ndarray) else [])
+    for column in ("trend", "by_source", "by_country", "by_language"):
+        frame[column] = frame[column].map(_as_list)
     order = frame["verdict"].map({v: i for i, v in enumerate(VERDICTS)})
     frame = frame.assign(_order=order).sort_values(["_order", "novelty_score", "n_posts", "cluster_id"],
                                                    ascending=[True, False, False, True])
     frame["rank"] = np.arange(1, len(frame) + 1)
     return frame[list(CANDIDATE_COLUMNS)].reset_index(drop=True)
+
+
+def _as_list(value: object) -> list:
+    """A list cell as read back from Parquet (an array) or missing (NaN), as a list."""
+    return list(value) if isinstance(value, list | tuple | np.ndarray) else []
 
 
 def candidates_of(judged: pd.DataFrame, top_n: int = 0) -> pd.DataFrame:
