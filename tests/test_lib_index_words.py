@@ -81,3 +81,12 @@ def test_a_regional_word_is_matched_by_its_dictionary_synonym_too() -> None:
     assert words.naming("auxiliar de depósito") == "label 'auxiliar de depósito'", "the word itself still counts"
     assert words.naming("operario de almacén") == "label 'operario de almacén'"
     assert words.naming("auxiliar de almacén") == "", "a title's word is widened, not a label's"
+
+
+def test_the_labels_of_one_group_together_name_a_title_no_single_label_names() -> None:
+    words = LabelWords.of(LABELS)
+    assert words.naming("limpiador de oficinas") == ""
+    assert words.group_naming("limpiador de oficinas", "9112") == \
+        "labels of 9112 ('limpiador', 'personal de limpieza de oficinas')"
+    assert words.group_naming("limpiador de oficinas", "5223") == "", "another group's labels do not hold them"
+    assert words.group_naming("limpiador de prompts", "9112") == "", "a word no label of the group holds"

@@ -272,6 +272,37 @@ def test_titles_the_main_model_reads_poorly_are_covered_when_a_label_holds_their
     assert "label 'office cleaner'" in judged.loc[1, "coverage_evidence"]
 
 
+def test_a_foreign_title_is_covered_when_the_labels_of_its_group_hold_its_words_together() -> None:
+    index = pd.DataFrame({"code": ["4312", "4312", "3435", "3435", "2149"],
+                          "label_norm": ["impiegato back office", "revisore contabile", "prompt", "audio engineer",
+                                         "ingegnere elettronico"],
+                          "language": ["it", "it", "en", "en", "it"]})
+    words = IndexWords.of(index, groups=40)
+    clerk = _posts(0, 20, 0.55, language="it", title="impiegato contabile", code="4312")
+    prompts = _posts(1, 20, 0.55, language="it", title="ingegnere dei prompt", code="2149")
+    other_group = _posts(2, 20, 0.55, language="it", title="impiegato contabile", code="2411")
+    glossed = _posts(3, 20, 0.55, language="ms", title="jurutera prompt", code="3435")  # "engineer prompt"
+    judged = _judge(_background() + clerk + prompts + other_group + glossed, words).set_index("cluster_id")
+    assert judged["verdict"].to_dict() == {0: "covered", 1: "candidate", 2: "candidate", 3: "candidate"}, \
+        "the words of the group it was coded to, in a language the index holds labels in; not any group's"
+    assert "'impiegato contabile' (every word in labels of 4312 ('revisore contabile', 'impiegato back office'))" \
+        in judged.loc[0, "coverage_evidence"]
+
+
+def test_a_title_word_the_index_barely_holds_ranks_above_ordinary_words_paired_anew() -> None:
+    index = pd.DataFrame({"code": ["9112", "9112", "2512", "2512", "3435"],
+                          "label_norm": ["cameriera di albergo", "addetta ai piani", "data engineer",
+                                         "software engineer", "stage engineer"]})
+    words = IndexWords.of(index, groups=40)
+    ordinary = _posts(0, 20, 0.55, title="cameriera piani")
+    new = _posts(1, 20, 0.55, title="llmops engineer")
+    abbreviation = _posts(2, 20, 0.55, title="cdl engineer")  # "cdl": a new string, not new work
+    judged = _judge(_background() + ordinary + new + abbreviation, words).set_index("cluster_id")
+    assert judged["word_newness"].to_dict() == {0: pytest.approx(2 / 3, abs=1e-4), 1: 1.0, 2: 0.4}
+    assert judged.loc[1, "novelty_score"] == pytest.approx(judged.loc[0, "novelty_score"] * 1.0 / (5 / 6), abs=1e-3)
+    assert judged.loc[1, "novelty_score"] > judged.loc[0, "novelty_score"] > judged.loc[2, "novelty_score"]
+
+
 def test_titles_in_a_language_the_index_holds_no_labels_in_are_not_merged_by_their_words() -> None:
     index = pd.DataFrame({"code": ["5131", "2512"], "label_norm": ["waiter", "software developer"],
                           "language": ["en", "en"]})

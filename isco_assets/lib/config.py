@@ -162,6 +162,8 @@ class NoveltySettings:
     vague_share: float = 0.5  # a cluster with this share of titles that name no work is vague
     generic_groups: int = 40  # a word in the labels of this many unit groups names no work on its own
     new_word_labels: int = 1  # candidates sharing a title word at most this many labels use are one (merged)
+    # a title whose rarest word (4 letters or more) this many index labels hold is half new (word_newness)
+    half_new_labels: int = 2
 
 
 @dataclass(frozen=True)

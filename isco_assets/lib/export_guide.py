@@ -15,19 +15,22 @@ COLUMN_GUIDE: dict[str, str] = {
     "rank": "Position in the list, 1 = most worth reviewing.",
     "cluster_id": "The cluster's id, stable across runs. Keep it: the feedback import matches decisions by it.",
     "name": "A readable name of the cluster (its most common title, or the LLM's name when one is configured).",
-    "novelty_score": "The ranking score, 0 to 1: coverage gap times distinctiveness, times coherence, size, spread, "
-                     "persistence and growth.",
+    "novelty_score": "The ranking score, 0 to 1: coverage gap times distinctiveness, times coherence, word "
+                     "newness, size, spread, persistence and growth.",
     "verdict": "candidate: the index neither names nor describes this work (only candidates are listed; the "
                "covered and vague clusters are in the pipeline's metadata).",
     "coverage_evidence": "Why the verdict, in words: how close the posts lie to the index's labels, and the "
                          "nearest unit group.",
     "coverage_gap": "0 to 1: how far even the cluster's best-coded posts lie from any index label (0 = a label "
                     "names them, 1 = as far as posts get). High = the index describes this work poorly.",
-    "named_share": "Share of posts whose title matches an index label almost word for word.",
+    "named_share": "Share of posts whose title matches an index label almost word for word (or, in a language "
+                   "other than the main model's, has every word in one label or in the labels of its unit group).",
     "median_similarity": "Similarity of the cluster's median post to its nearest index label, 0 to 1.",
     "vague_share": "Share of titles that name no work (only generic or contract words, such as 'general worker').",
     "distinctiveness": "0 to 1: how much the cluster owns its own title words (a new kind of work brings words of "
                        "its own; a vague title does not).",
+    "word_newness": "0 to 1: how new the rarest word of its titles is to the index (1 = no index label holds it, "
+                    "such as 'llmops'; near 0 = words the index uses often, paired differently).",
     "uncertain_share": "Share of posts that need review or are coded n.e.c. (evidence only, not scored).",
     "n_posts": "Posts in the cluster. Keep it: a rejected candidate comes back when its posts grow.",
     "n_titles": "Distinct normalized titles in the cluster.",

@@ -91,12 +91,19 @@ class LabelWords:
 
     labels: tuple[str, ...] = ()
     holders: dict[str, frozenset[int]] = field(default_factory=dict)  # word form -> labels that hold it
+    groups: dict[str, frozenset[int]] = field(default_factory=dict)  # unit group -> its labels
 
     @classmethod
     def of(cls, labels: pd.DataFrame) -> LabelWords:
         """From the index's normalized labels (``label_norm``); shorter labels first, so the label shown as
         evidence is the closest to the title."""
         unique = tuple(sorted({str(t) for t in labels["label_norm"] if str(t).strip()}, key=lambda t: (len(t), t)))
+        position = {label: i for i, label in enumerate(unique)}
+        groups: dict[str, set[int]] = defaultdict(set)
+        if "code" in labels:
+            for code, label in zip(labels["code"].astype(str), labels["label_norm"].astype(str), strict=True):
+                if label in position:
+                    groups[code].add(position[label])
         holders: dict[str, set[int]] = defaultdict(set)
         for i, label in enumerate(unique):
             words = content_words(label)
@@ -108,7 +115,7 @@ class LabelWords:
             for word in forms:
                 for key in word_keys(word):
                     holders[key].add(i)
-        return cls(unique, {k: frozenset(v) for k, v in holders.items()})
+        return cls(unique, {k: frozenset(v) for k, v in holders.items()}, {k: frozenset(v) for k, v in groups.items()})
 
     def naming(self, title: str) -> str:
         """Where the index names ``title`` word for word: the shortest label that holds every word of it ("label
@@ -116,6 +123,20 @@ class LabelWords:
         words = set(content_words(title))
         found = _common([self.holding(w) for w in words]) if words else set()
         return f"label '{self.labels[min(found)]}'" if found else ""
+
+    def group_naming(self, title: str, code: str) -> str:
+        """Where the labels of unit group ``code`` (the post's) together hold every word of ``title``: "labels of
+        4312 ('a', 'b')", a label that holds each word; "" when they do not. Wider than ``naming`` and read only
+        where the main model reads poorly: an ordinary foreign title pairs words no single label pairs
+        ("impiegato contabile": 4312's "impiegato back office" and "revisore contabile"), while new work still
+        brings a word no label of its group holds ("ingeniero de prompts")."""
+        words = sorted(set(content_words(title)))
+        group = self.groups.get(str(code), frozenset())
+        held = [self.holding(w) & group for w in words]
+        if not words or not all(held):
+            return ""
+        return f"labels of {code} (" + ", ".join(f"'{label}'" for label in dict.fromkeys(self.labels[min(h)]
+                                                                                   for h in held)) + ")"
 
     def namings(self, titles: Sequence[str]) -> list[str]:
         """Per title, its ``naming`` or ""; each distinct title looked up once."""

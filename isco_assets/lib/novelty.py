@@ -2,18 +2,20 @@
 
 Coverage is an absolute verdict per cluster, judged on its own posts, not on their standing among other posts: a
 cluster whose posts the index names (a share of them match a label almost word for word, or, for titles in a
-language the main model reads poorly, have every word in one label: ``index_words.py``) or describes (its median
-post lies close to the labels of the group it was coded to) or codes confidently (nearly all its posts coded with
-no review flag and no n.e.c. group among their top codes) is ``covered``, however the others rank, so a drop with
-nothing new yields no candidates. A cluster whose titles name no work ("associate", "general worker",
-``vagueness.py``) is ``vague``: shown as such, never ranked. The rest are candidates, ranked by a coverage gap (how
-far even their best-coded posts lie from any label, between ``floor_similarity`` and ``named_similarity``) times
-distinctiveness and modest multipliers. Distinctiveness: how much of the use of the cluster's own words falls in
-the cluster; a new kind of work brings words of its own ("drone", "annotator"). The multipliers, each between 0.5
-and 1, reward coherence (the share of posts coded to the suggested parent), size, spread (one employer's house
-title is not a new occupation; several sources, countries and languages add confidence), persistence over the
-periods since the cluster appeared, and growth of its share of all posts. The share of posts that need review or
-are coded n.e.c. (``uncertain_share``) is evidence, not scored.
+language the main model reads poorly, have every word in one label, or, in a language the index holds labels in, in
+the labels of the group they were coded to together: ``index_words.py``) or describes (its median post lies close to
+the labels of the group it was coded to) or codes confidently (nearly all its posts coded with no review flag and no
+n.e.c. group among their top codes) is ``covered``, however the others rank, so a drop with nothing new yields no
+candidates. A cluster whose titles name no work ("associate", "general worker", ``vagueness.py``) is ``vague``:
+shown as such, never ranked. The rest are candidates, ranked by a coverage gap (how far even their best-coded posts
+lie from any label, between ``floor_similarity`` and ``named_similarity``) times distinctiveness and modest
+multipliers. Distinctiveness: how much of the use of the cluster's own words falls in the cluster; a new kind of
+work brings words of its own ("drone", "annotator"). The multipliers, each between 0.5 and 1, reward coherence (the
+share of posts coded to the suggested parent), word newness (a title word the index barely holds: "llmops", where
+"cameriera ai piani" or "farmhand" are ordinary words the index just pairs differently), size, spread (one
+employer's house title is not a new occupation; several sources, countries and languages add confidence),
+persistence over the periods since the cluster appeared, and growth of its share of all posts. The share of posts
+that need review or are coded n.e.c. (``uncertain_share``) is evidence, not scored.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ VAGUE = "vague"
 VERDICTS = (CANDIDATE, MERGED, VAGUE, COVERED)
 CANDIDATE_COLUMNS = (
     "rank", "cluster_id", "name", "novelty_score", "verdict", "coverage_evidence", "coverage_gap", "named_share",
-    "median_similarity", "vague_share", "distinctiveness", "uncertain_share", "n_posts", "n_titles", "n_companies",
+    "median_similarity", "vague_share", "distinctiveness", "word_newness", "uncertain_share", "n_posts", "n_titles",
+    "n_companies",
     "employers_effective", "top_employer_share", "growth", "persistence", "periods_present", "first_period",
     "last_period", "origin", "first_seen", "runs_present", "example_titles", "same_work", "keywords", "tasks",
     "tasks_outside_parent", "suggested_parent",
@@ -51,6 +54,7 @@ CANDIDATE_COLUMNS = (
 EVIDENCE_COLUMNS = ("example_titles", "nearest_groups", "suggested_parent", "by_source", "by_country", "by_language",
                     "trend")
 SPREAD_EMPLOYERS = 3.0  # effective employers for full credit
+UNHELD_NEWNESS = 0.5  # the word newness of a title in a language the index holds no labels in: not known
 BEST_CODED = 0.9  # the quantile of a cluster's posts whose similarity sets the coverage gap
 _TRACKING_DEFAULTS = {"origin": "new", "first_seen": None, "runs_present": 1}
 
@@ -85,8 +89,12 @@ def judge_clusters(
     # Malay and Indonesian have no labels: their titles are named through the glossary, as the coder reads them
     foreign_titles = posts.loc[foreign, ["title_norm", column]].itertuples(index=False)
     glossed = [gloss(t, str(lang or "")) for t, lang in foreign_titles]
-    naming[foreign] = words.labels.namings(glossed)
-    posts = posts.assign(vague=vague, naming=naming, in_main=in_main)
+    held = posts[column].isin(words.languages).to_numpy() if words.languages else np.ones(len(posts), dtype=bool)
+    naming[foreign] = _foreign_namings(glossed, posts.loc[foreign, "isco_code"].astype(str).tolist(),
+                                       held[foreign].tolist(), words.labels)
+    newness = word_newness(posts["title_norm"].tolist(), words.labels, settings.half_new_labels)
+    posts = posts.assign(vague=vague, naming=naming, in_main=in_main,
+                         word_newness=np.where(held, newness, UNHELD_NEWNESS))
     members = posts[posts["cluster_id"] >= 0]
     nearest = _nearest_groups(members)
     profiles = cluster_profiles(activity_table(posts) if activity is None else activity)
@@ -109,8 +117,8 @@ def judge_clusters(
     frame["verdict"] = _verdicts(frame, settings)
     frame["coverage_evidence"] = [_evidence(row, settings) for row in frame.itertuples(index=False)]
     # a word of a language the index holds no labels in is new to it whatever it means ("kelner", "pracownik")
-    held = members[members[column].isin(words.languages)] if words.languages else members
-    frame = _merge_split_candidates(frame, held, words.labels, settings.new_word_labels)
+    frame = _merge_split_candidates(frame, members[members[column].isin(words.languages)] if words.languages
+                                    else members, words.labels, settings.new_word_labels)
     frame["example_titles"] = frame["top_titles"]
     frame["first_seen"] = pd.to_datetime(frame["first_seen"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC").fillna("")
     for column in ("trend", "by_source", "by_country", "by_language"):
@@ -120,6 +128,35 @@ def judge_clusters(
                                                    ascending=[True, False, False, True])
     frame["rank"] = np.arange(1, len(frame) + 1)
     return frame[list(CANDIDATE_COLUMNS)].reset_index(drop=True)
+
+
+def _foreign_namings(titles: list[str], codes: list[str], grouped: list[bool], labels: LabelWords) -> list[str]:
+    """Per foreign title, the label that holds every word of it, else, where ``grouped``, the labels of the group
+    it was coded to that do together (``LabelWords.group_naming``), else ""; each title looked up once. The code
+    given, not the top codes, and only for titles in a language the index holds labels in, not glossed ones: the
+    labels of a group name too much together once the coder picked it for one English word ("jurutera prompt",
+    glossed "engineer prompt", coded 3435 for a theatre prompter's "prompt", beside a sound engineer)."""
+    found: dict[tuple[str, str, bool], str] = {}
+    for key in zip(titles, codes, grouped, strict=True):
+        if key not in found:
+            title, code, group = key
+            found[key] = labels.naming(title) or (labels.group_naming(title, code) if group else "")
+    return [found[key] for key in zip(titles, codes, grouped, strict=True)]
+
+
+def word_newness(titles: Sequence[str], labels: LabelWords, half_new_labels: int) -> list[float]:
+    """Per title, 0..1: how new its rarest word is to the index, ``half_new_labels / (half_new_labels + n)`` for
+    the n labels that hold it: 1 for a word no label holds ("llmops", "esports", "footprint"), 0.5 for one
+    ``half_new_labels`` labels hold, near 0 for words every index uses ("cameriera", "agricolo", "assistant").
+    Words of 4 letters or more: abbreviations ("cdl", "bi", "dba") are new strings, not new work. 1 without
+    labels, and 0 for a title with no such word."""
+    if not labels.labels:
+        return [1.0] * len(titles)
+    found: dict[str, float] = {}
+    for title in pd.unique(pd.Series(list(titles), dtype=object)):
+        counts = [len(labels.holding(w)) for w in content_words(title) if len(w.replace("-", "")) >= 4]
+        found[title] = half_new_labels / (half_new_labels + min(counts)) if counts else 0.0
+    return [found[t] for t in titles]
 
 
 def _as_list(value: object) -> list:
@@ -152,8 +189,9 @@ def novelty_score(frame: pd.DataFrame) -> pd.Series:
     spread = 0.5 + 0.4 * employers + 0.1 * markets
     time = 0.8 + 0.1 * frame["persistence"].fillna(1.0) + 0.1 * frame["growth"].fillna(0.0).clip(0.0, 2.0) / 2
     coherence = 0.5 + 0.5 * frame["parent_share"]
+    newness = 0.5 + 0.5 * frame["word_newness"].fillna(1.0)
     gap = frame["coverage_gap"].fillna(0.0) * frame["distinctiveness"].fillna(0.0)
-    return gap * coherence * size * spread * time
+    return gap * coherence * newness * size * spread * time
 
 
 def distinctiveness(posts: pd.DataFrame) -> pd.Series:
@@ -186,6 +224,7 @@ def _stats(members: pd.DataFrame, settings: NoveltySettings) -> pd.DataFrame:
         "named_share": grouped["named"].mean().round(4),
         "median_similarity": grouped["score"].median().round(4),
         "vague_share": grouped["vague"].mean().round(4),
+        "word_newness": grouped["word_newness"].mean().round(4),
         "uncertain_share": grouped["uncertain"].mean().round(4),
         "n_companies": grouped["company"].agg(lambda s: s[s.astype(str) != ""].nunique()),
         "naming_example": grouped.apply(_naming_example, include_groups=False),
@@ -217,8 +256,8 @@ def _evidence(row: object, settings: NoveltySettings) -> str:
         if row.named_share >= settings.named_share:
             example = f", e.g. {row.naming_example}" if row.naming_example else ""
             return f"named by the index: {row.named_share:.0%} of posts match a label almost word for word " \
-                   f"(similarity >= {settings.named_similarity:.2f}) or have every word in one label{example}; " \
-                   f"coded {parent}"
+                   f"(similarity >= {settings.named_similarity:.2f}) or have every word in one label or in the " \
+                   f"labels of their group{example}; coded {parent}"
         if row.median_similarity >= settings.close_similarity:
             return f"described by the index: {similarity} (>= {settings.close_similarity:.2f}); coded {parent}"
         return f"coded confidently: {1.0 - row.uncertain_share:.0%} of posts coded with no review flag and no n.e.c. " \

@@ -138,7 +138,8 @@ def cluster_names(
     automation_condition=dg.AutomationCondition.eager(),
     description="The clusters the ISCO index does not cover, ranked: every cluster is first judged on its own posts "
     "(covered when a share of them match an index label almost word for word, or, in a language the main model "
-    "reads poorly, have every word in one label, or when its median post is close to a label; "
+    "reads poorly, have every word in one label or in the labels of the group they were coded to, or when its median "
+    "post is close to a label; "
     "vague when its titles name no work, such as 'general worker' or 'protege'; merged into a better candidate "
     "when both titles carry a word the index never uses, such as 'prompt' in 'prompt engineer' and 'ingeniero de "
     "prompts'), and only the rest are ranked, by "
