@@ -34,10 +34,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from stages import cluster_titles, code_posts, embed_titles, rank
+from stages import cluster_titles, embed_titles, rank
 
 from isco_assets.lib.cluster_tracking import RegistryState
-from isco_assets.lib.coding import CodingService
+from isco_assets.lib.coding import CodingService, code_posts
 from isco_assets.lib.config import bundled_sources, load_config
 from isco_assets.lib.index_sources import build_index_labels, label_key
 from isco_assets.lib.layout import DataLayout
@@ -158,7 +158,8 @@ def run_seed(data: Path, name: str, mode: str, n: int, seed: int, dump: Path | N
     layout = DataLayout.from_env()
     service = CodingService.build(config, layout)
     unique, weights, vectors, _ = embed_titles(service, posts["title_norm"])
-    coded = code_posts(service, posts, taxonomy, layout.cache / "codes")
+    coded, _ = code_posts(posts, service.coder.labels, service.embedder.model_id, service.coder.settings,
+                          layout.cache, taxonomy, lambda: service)
     clustered = cluster_titles(unique, weights, vectors, config.clustering, RegistryState.empty(), "leaveout",
                                pd.Timestamp.now(tz="UTC"))
     judged, _ = rank(clustered, coded, taxonomy, service.coder.labels, config.novelty, config.coder.main_languages)

@@ -32,11 +32,11 @@ from pathlib import Path
 
 import pandas as pd
 import psutil
-from stages import cluster_titles, code_posts, embed_titles, rank
+from stages import cluster_titles, embed_titles, rank
 
 from isco_assets.lib.cluster_periods import post_periods
 from isco_assets.lib.cluster_tracking import RegistryState, record_drops
-from isco_assets.lib.coding import CodingService
+from isco_assets.lib.coding import CodingService, code_posts
 from isco_assets.lib.config import load_config
 from isco_assets.lib.demo import write_demo_drop
 from isco_assets.lib.drops import PartnerSpec, read_drop
@@ -115,7 +115,8 @@ def process(
     with stages.stage("embed"):
         titles, weights, vectors, encoded = embed_titles(service, posts["title_norm"])
     with stages.stage("code"):
-        coded = code_posts(service, posts, taxonomy, layout.cache / "codes").drop(columns="desc_en")
+        coded, _ = code_posts(posts, service.coder.labels, service.embedder.model_id, service.coder.settings,
+                              layout.cache, taxonomy, lambda: service)
     with stages.stage("cluster"):
         clustered = cluster_titles(titles, weights, vectors, load_config().clustering, state, run_id, at)
     with stages.stage("rank"):

@@ -1,12 +1,11 @@
 """The discovery half of the pipeline as plain calls, shared by the benchmarks.
 
-The same lib functions the assets run (embed unique titles through the cache, code them, cluster, track ids,
-tabulate activity, rank), without Dagster and its Parquet round trips, so each stage can be timed alone.
+The same lib functions the assets run (embed unique titles through the cache, cluster, track ids, tabulate
+activity, rank; posts are coded by ``lib.coding.code_posts``, as the asset codes them), without Dagster and its
+Parquet round trips, so each stage can be timed alone.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,7 +13,7 @@ import pandas as pd
 from isco_assets.lib.cluster_periods import activity_table
 from isco_assets.lib.cluster_tracking import ClusterTables, RegistryState, cluster_tables
 from isco_assets.lib.clustering import cluster_vectors
-from isco_assets.lib.coding import CodedTitles, CodingService, describe_ambiguous_posts, title_languages
+from isco_assets.lib.coding import CodingService
 from isco_assets.lib.config import ClusterSettings, NoveltySettings
 from isco_assets.lib.index_words import IndexWords
 from isco_assets.lib.novelty import judge_clusters
@@ -27,24 +26,6 @@ def embed_titles(service: CodingService, title_norm: pd.Series) -> tuple[list[st
     titles = counts.index.tolist()
     vectors, encoded = service.cache.embed(titles, service.embedder)
     return titles, counts.to_numpy(dtype=np.float64), vectors, encoded
-
-
-def code_posts(service: CodingService, posts: pd.DataFrame, taxonomy: IscoTaxonomy, cache: Path) -> pd.DataFrame:
-    """``posts`` with the coder's columns, coding each distinct ``title_code`` once and, as ``isco_codes`` does,
-    only titles not coded before against the same index (results kept under ``cache``), then the posts whose title
-    alone needs review again with their description (readings kept under ``cache``/described)."""
-    titles = posts["title_code"].drop_duplicates().tolist()
-    languages = dict(zip(titles, title_languages(posts, titles), strict=True))
-
-    def code(texts: list[str], readings: list[str] | None = None):
-        return service.code_normalized(texts, languages=[languages[t] for t in texts], contexts=readings)
-
-    settings = service.coder.settings
-    earlier = CodedTitles(cache, service.coder.labels, service.embedder.model_id, settings)
-    coded, _ = earlier.code(titles, code, taxonomy)
-    posts = posts.merge(coded.rename(columns={"title_norm": "title_code"}), on="title_code", how="left")
-    readings = CodedTitles(cache / "described", service.coder.labels, service.embedder.model_id, settings)
-    return describe_ambiguous_posts(posts, settings, readings, taxonomy, code)[0]
 
 
 def cluster_titles(

@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 
 from isco_assets.lib.coder import result_frame
-from isco_assets.lib.coding import CodedTitles, CodingService, describe_ambiguous_posts, description_contexts
+from isco_assets.lib.coding import (
+    CodedTitles,
+    CodingService,
+    code_posts,
+    describe_ambiguous_posts,
+    description_contexts,
+)
 from isco_assets.lib.config import CoderSettings, ConfigError, PlatformConfig, load_config
 from isco_assets.lib.layout import DataLayout
 from isco_assets.lib.taxonomy import load_taxonomy
@@ -91,6 +97,36 @@ def test_posts_whose_title_needs_review_are_coded_again_with_their_description(
     pd.testing.assert_frame_equal(unchanged, posts.drop(index=0).drop(columns="description_vote"))
     again, new = describe_ambiguous_posts(posts, settings, earlier, taxonomy, code)
     assert new == 0 and len(calls) == 1  # a reading is coded once
+    pd.testing.assert_frame_equal(again, out)
+
+
+def test_posts_are_coded_end_to_end_once_with_descriptions_and_recodes(service: CodingService, tmp_path: Path) -> None:
+    taxonomy, settings = load_taxonomy(), service.coder.settings
+    posts = pd.DataFrame({
+        "post_id": ["a", "b", "c"], "post_key": ["ka", "kb", "kc"],
+        "title_code": ["operative", "registered nurse", "registered nurse"], "language": ["en", "en", "en"],
+        "desc_en": [FORKLIFT, "", ""], "desc_language": ["en", "en", "en"],
+    })
+    decisions = pd.DataFrame({"decision": ["recode"], "post_key": ["kc"], "post_id": ["c"], "isco_code": ["2221"]})
+    built: list[int] = []
+
+    def build() -> CodingService:
+        built.append(1)
+        return service
+
+    def code():
+        return code_posts(posts, service.coder.labels, service.embedder.model_id, settings, tmp_path, taxonomy,
+                          build, decisions=decisions)
+
+    out, counts = code()
+    assert out["post_id"].tolist() == ["a", "b", "c"] and "desc_en" not in out and "desc_language" not in out
+    assert out["isco_code"].tolist() == ["8344", "2221", "2221"]  # the forklift read in; c recoded by an expert
+    assert out["description_vote"].tolist() == [True, False, False] and not out["reranked"].any()
+    assert out["code_source"].tolist() == ["model", "model", "expert"]
+    assert counts == {"unique_titles": 2, "newly_coded": 2, "newly_coded_readings": 1, "multilingual_vote_titles": 0}
+    again, counts = code()
+    assert counts["newly_coded"] == counts["newly_coded_readings"] == 0 and built == [1, 1], \
+        "the service is asked for only while something is new (titles, then one reading)"
     pd.testing.assert_frame_equal(again, out)
 
 

@@ -14,11 +14,12 @@ import pandas as pd
 from isco_assets.lib.coder import CodeResult, ContextVote, IscoCoder, SecondOpinion, merge_results, result_frame
 from isco_assets.lib.config import CoderSettings, PlatformConfig
 from isco_assets.lib.embedding import Embedder, EmbeddingCache, Progress, make_embedder
-from isco_assets.lib.feedback import with_feedback_labels
+from isco_assets.lib.feedback import apply_recodes, with_feedback_labels
 from isco_assets.lib.glossary import gloss
 from isco_assets.lib.index_sources import build_index_labels, embed_index
 from isco_assets.lib.language import LanguageDetector, outside
 from isco_assets.lib.layout import DataLayout
+from isco_assets.lib.rerank import LLMReranker, rerank_coded_titles
 from isco_assets.lib.taxonomy import IscoTaxonomy, load_taxonomy
 from isco_assets.lib.text import coding_text, strip_html
 
@@ -264,6 +265,37 @@ def describe_ambiguous_posts(
              .drop(columns="reading"))
     again.index = posts.index[chosen]
     return pd.concat([posts.loc[~chosen], again[posts.columns]]).sort_index(), new
+
+
+def code_posts(
+    posts: pd.DataFrame, index: pd.DataFrame, model_id: str, settings: CoderSettings, cache: Path,
+    taxonomy: IscoTaxonomy, service: Callable[[], CodingService], progress: Progress | None = None,
+    reranker: LLMReranker | None = None, decisions: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, dict[str, int | object]]:
+    """Every post (``title_code``, ``language`` or ``title_language``, ``desc_en``, ``desc_language``) with the
+    coder's columns, end to end, the one way the asset, the commands and the benchmarks code posts: each distinct
+    ``title_code`` coded once, titles coded before against the same ``index``, model and settings read back
+    (``cache``/codes), with the multilingual vote for titles outside the main languages; the titles that need review
+    re-ranked where an LLM ``reranker`` is given; the posts whose title alone still needs review read again with
+    their description (``cache``/codes_described); and the experts' recodes among ``decisions`` applied.
+    ``service()`` gives the coding service, called only when something new must be coded. Also the run's counts
+    (unique titles, newly coded, multilingual votes, new readings) and the re-ranker's report."""
+    titles = posts["title_code"].drop_duplicates().tolist()
+    languages = dict(zip(titles, title_languages(posts, titles), strict=True))
+
+    def code(texts: list[str], readings: list[str] | None = None) -> CodeResult:
+        return service().code_normalized(texts, progress=progress, languages=[languages[t] for t in texts],
+                                         contexts=readings)
+
+    coded, new = CodedTitles(cache / "codes", index, model_id, settings).code(titles, code, taxonomy)
+    coded, rerank = rerank_coded_titles(reranker, coded)
+    frame = posts.merge(coded.rename(columns={"title_norm": "title_code"}), on="title_code", how="left")
+    described = CodedTitles(cache / "codes_described", index, model_id, settings)
+    frame, new_readings = describe_ambiguous_posts(frame, settings, described, taxonomy, code)
+    frame = apply_recodes(frame.drop(columns=["desc_en", "desc_language"]), decisions, taxonomy)
+    counts = {"unique_titles": len(titles), "newly_coded": new, "newly_coded_readings": new_readings,
+              "multilingual_vote_titles": int(coded["multilingual_vote"].sum())}
+    return frame, {**counts, **rerank}
 
 
 _EMPTY = CodeResult(codes=np.empty((0, 0), dtype=object), scores=np.empty((0, 0)), votes=np.empty((0, 0)),

@@ -283,14 +283,16 @@ def with_feedback_labels(labels: pd.DataFrame, decisions: pd.DataFrame) -> pd.Da
     return combined.drop_duplicates(subset=["code", "label_norm"]).reset_index(drop=True)
 
 
-def apply_recodes(codes: pd.DataFrame, decisions: pd.DataFrame, taxonomy: IscoTaxonomy) -> pd.DataFrame:
+def apply_recodes(codes: pd.DataFrame, decisions: pd.DataFrame | None, taxonomy: IscoTaxonomy) -> pd.DataFrame:
     """Posts an expert recoded take the expert's unit group (``code_source`` "expert", no review needed);
-    the model's top-k stay beside it.
+    the model's top-k stay beside it. No ``decisions`` (a benchmark): every code is the model's.
 
     A recode names its post by ``post_key``; one decided before posts had that key names a ``post_id``, and
     applies only where that id is one post's (a partner's ids repeat across drops: another post is never recoded).
     """
     out = codes.assign(code_source="model")
+    if decisions is None:
+        return out
     recodes = decisions[decisions["decision"] == "recode"]
     keyed = recodes["post_key"].fillna("") != "" if "post_key" in recodes else pd.Series(False, index=recodes.index)
     target = pd.Series(pd.NA, index=out.index, dtype=object)

@@ -5,12 +5,10 @@ import dagster as dg
 import pandas as pd
 
 from isco_assets.defs.metadata import progress_logger, table_metadata, timed
-from isco_assets.lib.coder import CodeResult
-from isco_assets.lib.coding import CodedTitles, CodingService, describe_ambiguous_posts, title_languages
+from isco_assets.lib.coding import CodingService, code_posts
 from isco_assets.lib.embedding import EmbeddingCache, stack_vectors
-from isco_assets.lib.feedback import apply_recodes, with_feedback_labels
+from isco_assets.lib.feedback import with_feedback_labels
 from isco_assets.lib.index_sources import build_index_labels, embed_index
-from isco_assets.lib.rerank import rerank_coded_titles
 from isco_assets.resources.llm import RerankerResource
 from isco_assets.resources.services import EmbedderResource
 from isco_assets.resources.settings import PlatformSettings
@@ -76,48 +74,35 @@ def isco_codes(
 ) -> dg.MaterializeResult:
     model = embedder.get_embedder()
     llm = reranker.get_reranker()
+    services: list[CodingService] = []
+
+    def service() -> CodingService:  # built only when something new must be coded
+        if not services:
+            services.append(CodingService.over(
+                isco_index.drop(columns="vector"), stack_vectors(isco_index["vector"]), model, settings.config,
+                settings.layout, settings.taxonomy,
+                progress_logger(context, "encoding index labels (multilingual model)")))
+        return services[0]
+
+    if llm is not None:
+        context.log.info("LLM re-ranking of the titles that need review")
     with timed() as t:
-        titles = clean_posts["title_code"].drop_duplicates().tolist()
-        languages = dict(zip(titles, title_languages(clean_posts, titles), strict=True))
-        services: list[CodingService] = []
-
-        def service() -> CodingService:  # built only when something new must be coded
-            if not services:
-                services.append(CodingService.over(
-                    isco_index.drop(columns="vector"), stack_vectors(isco_index["vector"]), model, settings.config,
-                    settings.layout, settings.taxonomy,
-                    progress_logger(context, "encoding index labels (multilingual model)")))
-            return services[0]
-
-        def code_new(texts: list[str], readings: list[str] | None = None) -> CodeResult:
-            return service().code_normalized(texts, progress=progress_logger(context, "encoding titles"),
-                                             languages=[languages[t] for t in texts], contexts=readings)
-
-        earlier = CodedTitles(settings.layout.cache / "codes", isco_index, model.model_id, settings.config.coder)
-        coded, new = earlier.code(titles, code_new, settings.taxonomy)
-        multilingual = int(coded["multilingual_vote"].sum())
-        if llm is not None:
-            context.log.info(f"LLM re-ranking of {int(coded['needs_review'].sum()):,} titles that need review")
-        coded, rerank_metadata = rerank_coded_titles(llm, coded)
-        coded = coded.rename(columns={"title_norm": "title_code"})
-        frame = clean_posts[["post_id", "post_key", "drop_id", "job_title", "title_norm", "title_code", "language",
-                             "company", "desc_en", "desc_language"]].merge(coded, on="title_code", how="left")
-        readings = CodedTitles(settings.layout.cache / "codes_described", isco_index, model.model_id,
-                               settings.config.coder)
-        frame, new_readings = describe_ambiguous_posts(frame, settings.config.coder, readings, settings.taxonomy,
-                                                       code_new)
-        frame = apply_recodes(frame.drop(columns=["desc_en", "desc_language"]), expert_decisions, settings.taxonomy)
-    context.log.info(f"{len(titles):,} unique titles for {len(frame):,} posts; {new:,} coded now, the rest earlier")
+        posts = clean_posts[["post_id", "post_key", "drop_id", "job_title", "title_norm", "title_code", "language",
+                             "company", "desc_en", "desc_language"]]
+        frame, counts = code_posts(posts, isco_index, model.model_id, settings.config.coder, settings.layout.cache,
+                                   settings.taxonomy, service, progress_logger(context, "encoding titles"), llm,
+                                   expert_decisions)
+    context.log.info(f"{counts['unique_titles']:,} unique titles for {len(frame):,} posts; "
+                     f"{counts['newly_coded']:,} coded now, the rest earlier")
     return dg.MaterializeResult(
         value=frame,
         metadata=table_metadata(
             frame, ["job_title", "isco_code", "isco_title", "isco_score", "needs_review"],
-            unique_titles=len(titles), newly_coded=new, multilingual_vote_titles=multilingual,
-            description_vote_posts=int(frame["description_vote"].sum()), newly_coded_readings=new_readings,
+            description_vote_posts=int(frame["description_vote"].sum()),
             review_share=round(float(frame["needs_review"].mean() or 0), 4),
             nec_share=round(float(frame["nec_flag"].mean() or 0), 4),
             top_codes=dg.MetadataValue.json(frame["isco_code"].value_counts().head(15).to_dict()),
-            seconds=t["seconds"], **rerank_metadata,
+            seconds=t["seconds"], **counts,
         ),
     )
 
