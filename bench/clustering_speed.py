@@ -16,8 +16,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from isco_assets.lib.cluster_tracking import RegistryState, track_run
-from isco_assets.lib.clustering import NOISE, cluster_vectors, summarize_clusters
+from isco_assets.lib.discover.cluster_tracking import RegistryState, track_run
+from isco_assets.lib.discover.clustering import NOISE, cluster_vectors, summarize_clusters
 
 
 def main() -> None:

@@ -26,14 +26,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from isco_assets.lib.coder import CodeResult
-from isco_assets.lib.coding import CodingService
+from isco_assets.lib.classify.coder import CodeResult
+from isco_assets.lib.classify.coding import CodingService
+from isco_assets.lib.classify.evaluation import accuracy_report, gold_codes
+from isco_assets.lib.classify.index_sources import crosswalk_targets
+from isco_assets.lib.classify.leaveout import leave_out_code, leave_out_plan
+from isco_assets.lib.classify.taxonomy import load_taxonomy
+from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import IndexSource, PlatformConfig, load_config
-from isco_assets.lib.evaluation import accuracy_report, gold_codes
-from isco_assets.lib.index_sources import crosswalk_targets
-from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.leaveout import leave_out_code, leave_out_plan
-from isco_assets.lib.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

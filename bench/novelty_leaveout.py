@@ -36,14 +36,14 @@ import pandas as pd
 import yaml
 from stages import cluster_titles, embed_titles, rank
 
-from isco_assets.lib.cluster_tracking import RegistryState
-from isco_assets.lib.coding import CodingService, code_posts
+from isco_assets.lib.classify.coding import CodingService, code_posts
+from isco_assets.lib.classify.index_sources import build_index_labels, label_key
+from isco_assets.lib.classify.taxonomy import load_taxonomy
+from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import bundled_sources, load_config
-from isco_assets.lib.index_sources import build_index_labels, label_key
-from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.novelty import candidates_of, verdict_counts
-from isco_assets.lib.taxonomy import load_taxonomy
-from isco_assets.lib.text import coding_title, normalize_title
+from isco_assets.lib.discover.cluster_tracking import RegistryState
+from isco_assets.lib.discover.novelty import candidates_of, verdict_counts
+from isco_assets.lib.prepare.text import coding_title, normalize_title
 
 BENCH = Path(__file__).resolve().parent
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]

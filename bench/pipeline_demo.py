@@ -16,8 +16,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from isco_assets.lib.demo import write_demo_drop
-from isco_assets.lib.layout import DataLayout
+from isco_assets.lib.common.layout import DataLayout
+from isco_assets.lib.demo.drop import write_demo_drop
 from isco_assets.runner import run_pipeline
 
 ASSETS = ("raw_job_posts", "job_posts", "translated_posts", "clean_posts", "post_embeddings", "isco_index",

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/pipeline_scale.py --posts 100000 [--new-posts 10000] [--config FILE]
 
-The drop comes from the demo generator (``lib/demo.py``): five languages, ordinary and emerging occupations,
+The drop comes from the demo generator (``lib/demo/``): five languages, ordinary and emerging occupations,
 noisy titles, re-posts, and half the titles specialised from a heavy-tailed list ("sap logistics accountant"),
 so titles repeat heavily at the head and a long tail stays rare, as on real boards. It is written as a CSV in
 a child process, so that generating it does not count in this process's memory.
@@ -34,18 +34,18 @@ import pandas as pd
 import psutil
 from stages import cluster_titles, embed_titles, rank
 
-from isco_assets.lib.cluster_periods import post_periods
-from isco_assets.lib.cluster_tracking import RegistryState, record_drops
-from isco_assets.lib.coding import CodingService, code_posts
+from isco_assets.lib.classify.coding import CodingService, code_posts
+from isco_assets.lib.classify.taxonomy import load_taxonomy
+from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import load_config
-from isco_assets.lib.demo import write_demo_drop
-from isco_assets.lib.drops import PartnerSpec, read_drop
-from isco_assets.lib.language import LanguageDetector
-from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.novelty import candidates_of
-from isco_assets.lib.posts import clean_posts, masked_drop, union_posts
-from isco_assets.lib.report import render_report, report_figures
-from isco_assets.lib.taxonomy import load_taxonomy
+from isco_assets.lib.demo.drop import write_demo_drop
+from isco_assets.lib.discover.cluster_periods import post_periods
+from isco_assets.lib.discover.cluster_tracking import RegistryState, record_drops
+from isco_assets.lib.discover.novelty import candidates_of
+from isco_assets.lib.discover.report import render_report, report_figures
+from isco_assets.lib.ingest.drops import PartnerSpec, read_drop
+from isco_assets.lib.prepare.language import LanguageDetector
+from isco_assets.lib.prepare.posts import clean_posts, masked_drop, union_posts
 
 MIB = 1024 * 1024
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from isco_assets.lib.cluster_periods import activity_table
-from isco_assets.lib.cluster_tracking import ClusterTables, RegistryState, cluster_tables
-from isco_assets.lib.clustering import cluster_vectors
-from isco_assets.lib.coding import CodingService
+from isco_assets.lib.classify.coding import CodingService
+from isco_assets.lib.classify.taxonomy import IscoTaxonomy
 from isco_assets.lib.config import ClusterSettings, NoveltySettings
-from isco_assets.lib.index_words import IndexWords
-from isco_assets.lib.novelty import judge_clusters
-from isco_assets.lib.taxonomy import IscoTaxonomy
+from isco_assets.lib.discover.cluster_periods import activity_table
+from isco_assets.lib.discover.cluster_tracking import ClusterTables, RegistryState, cluster_tables
+from isco_assets.lib.discover.clustering import cluster_vectors
+from isco_assets.lib.discover.index_words import IndexWords
+from isco_assets.lib.discover.novelty import judge_clusters
 
 
 def embed_titles(service: CodingService, title_norm: pd.Series) -> tuple[list[str], np.ndarray, np.ndarray, int]:

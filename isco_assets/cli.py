@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from tqdm import tqdm
 
+from isco_assets.lib.classify.taxonomy import load_taxonomy
+from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import load_config
-from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.taxonomy import load_taxonomy
 
 if TYPE_CHECKING:
-    from isco_assets.lib.coder import CodeResult
-    from isco_assets.lib.evaluation import Gold
+    from isco_assets.lib.classify.coder import CodeResult
+    from isco_assets.lib.classify.evaluation import Gold
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,7 +59,7 @@ def _config_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def _service(config_path: str, model_path: str = ""):
-    from isco_assets.lib.coding import CodingService
+    from isco_assets.lib.classify.coding import CodingService
 
     _say_progress()
     return CodingService.build(
@@ -68,7 +68,7 @@ def _service(config_path: str, model_path: str = ""):
 
 
 def code_main(argv: Sequence[str] | None = None) -> int:
-    from isco_assets.lib.coder import LEVELS
+    from isco_assets.lib.classify.coder import LEVELS
 
     parser = argparse.ArgumentParser(
         prog="isco-code", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -111,10 +111,10 @@ def code_main(argv: Sequence[str] | None = None) -> int:
 
 
 def eval_main(argv: Sequence[str] | None = None) -> int:
-    from isco_assets.lib.coding import CodingService
-    from isco_assets.lib.evaluation import accuracy_report, gold_codes
-    from isco_assets.lib.leaveout import leave_out_code, leave_out_plan
-    from isco_assets.lib.rerank import CANDIDATES, rerank_from_env, top
+    from isco_assets.lib.classify.coding import CodingService
+    from isco_assets.lib.classify.evaluation import accuracy_report, gold_codes
+    from isco_assets.lib.classify.leaveout import leave_out_code, leave_out_plan
+    from isco_assets.lib.classify.rerank import CANDIDATES, rerank_from_env, top
 
     parser = argparse.ArgumentParser(prog="isco-eval", description="Accuracy of the coder on a labelled CSV.",
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -206,8 +206,8 @@ def _calibrate(path: Path, gold: Sequence[Gold], result: CodeResult, fitted_on: 
     """Fit the vote share -> first-code-right map on this run, one per kind of vote it holds (votes blended with
     the multilingual model's, and the others), save it, and say how calibrated it was before. The kinds this run
     lacks keep their map from the file already at ``path``."""
-    from isco_assets.lib.calibration import Calibration, Calibrations, calibration_error, rows_by_kind
-    from isco_assets.lib.evaluation import first_code_correct
+    from isco_assets.lib.classify.calibration import Calibration, Calibrations, calibration_error, rows_by_kind
+    from isco_assets.lib.classify.evaluation import first_code_correct
 
     correct, share = first_code_correct(gold, result), result.votes[:, 0]
     fitted = {kind: Calibration.fit(share[rows], correct[rows], fitted_on)
@@ -222,7 +222,7 @@ def _calibrate(path: Path, gold: Sequence[Gold], result: CodeResult, fitted_on: 
 
 
 def _print_report(report: dict) -> None:
-    from isco_assets.lib.evaluation import report_table
+    from isco_assets.lib.classify.evaluation import report_table
 
     leave_out = report.get("leave_out")
     print(f"{report['file']} with model {report['model']}: {report['rows']} rows, "
@@ -250,7 +250,7 @@ def _print_report(report: dict) -> None:
 
 
 def index_main(argv: Sequence[str] | None = None) -> int:
-    from isco_assets.lib.index_report import index_report, print_index_report
+    from isco_assets.lib.classify.index_report import index_report, print_index_report
 
     parser = argparse.ArgumentParser(
         prog="isco-index", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -266,7 +266,7 @@ def index_main(argv: Sequence[str] | None = None) -> int:
     _config_arg(parser)
     args = parser.parse_args(argv)
     if args.write_vectors:
-        from isco_assets.lib.index_report import write_bundle_vectors
+        from isco_assets.lib.classify.index_report import write_bundle_vectors
 
         for file, count in write_bundle_vectors(DataLayout.from_env(), _Bar).items():
             print(f"wrote {file}: {count:,} label vectors")
@@ -298,7 +298,7 @@ def run_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=10, help="candidates to print")
     _config_arg(parser)
     args = parser.parse_args(argv)
-    from isco_assets.lib.report import REPORT_NAME
+    from isco_assets.lib.discover.report import REPORT_NAME
     from isco_assets.runner import run_pipeline
 
     layout = DataLayout.from_env()
@@ -331,7 +331,7 @@ def run_main(argv: Sequence[str] | None = None) -> int:
 
 
 def demo_main(argv: Sequence[str] | None = None) -> int:
-    from isco_assets.lib.demo import write_demo_drop
+    from isco_assets.lib.demo.drop import write_demo_drop
 
     parser = argparse.ArgumentParser(prog="isco-demo", description="Generate a sample drop and run the pipeline.",
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -346,9 +346,9 @@ def demo_main(argv: Sequence[str] | None = None) -> int:
 
 
 def finetune_main(argv: Sequence[str] | None = None) -> int:
-    from isco_assets.lib.coding import index_labels
-    from isco_assets.lib.embedding import default_model_path
-    from isco_assets.lib.finetune import FineTuneSettings, fine_tune
+    from isco_assets.lib.classify.coding import index_labels
+    from isco_assets.lib.embed.embedding import default_model_path
+    from isco_assets.lib.embed.finetune import FineTuneSettings, fine_tune
 
     parser = argparse.ArgumentParser(
         prog="isco-finetune", formatter_class=argparse.ArgumentDefaultsHelpFormatter,

@@ -26,7 +26,7 @@ from isco_assets.defs.ingest.sensors import ingest_drop_job, landing_zone_sensor
 from isco_assets.defs.prepare import assets as prepare
 from isco_assets.defs.scrape.assets import scrape_definitions
 from isco_assets.defs.scrape.resources import JobBoardScraper
-from isco_assets.lib.layout import DataLayout
+from isco_assets.lib.common.layout import DataLayout
 from isco_assets.resources.compute import heavy_steps_from_env
 from isco_assets.resources.landing import LandingZoneResource, landing_zone_from_env
 from isco_assets.resources.llm import namer_from_env, reranker_from_env

@@ -11,11 +11,11 @@ import pandas as pd
 
 from isco_assets.defs.ingest.drop_states import RUNNER_TAG, dead_runner_runs, drop_states, runner_tag
 from isco_assets.defs.partitions import drops_partitions
+from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import load_config
-from isco_assets.lib.drops import PartnerSpec
-from isco_assets.lib.landing import LocalLandingZone, identify, scan
-from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.partners import GENERIC
+from isco_assets.lib.ingest.drops import PartnerSpec
+from isco_assets.lib.ingest.landing import LocalLandingZone, identify, scan
+from isco_assets.lib.ingest.partners import GENERIC
 from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.parquet_io import read_table
 

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from isco_assets.lib.classify.index_sources import build_index_labels
+from isco_assets.lib.classify.taxonomy import load_taxonomy
+from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import bundled_sources
-from isco_assets.lib.demo import (
+from isco_assets.lib.demo.drop import (
     _EMERGING,
     _ORDINARY,
     COLUMNS,
@@ -21,12 +24,9 @@ from isco_assets.lib.demo import (
     generate_posts,
     write_demo_drop,
 )
-from isco_assets.lib.glossary import gloss
-from isco_assets.lib.index_sources import build_index_labels
-from isco_assets.lib.index_words import LabelWords
-from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.taxonomy import load_taxonomy
-from isco_assets.lib.text import normalize_title
+from isco_assets.lib.discover.index_words import LabelWords
+from isco_assets.lib.prepare.glossary import gloss
+from isco_assets.lib.prepare.text import normalize_title
 
 
 @pytest.fixture(scope="module")

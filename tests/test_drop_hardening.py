@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from isco_assets.lib.drops import DropError, DropReadResult, PartnerSpec, read_drop
-from isco_assets.lib.privacy import EMAIL_MASK
+from isco_assets.lib.common.privacy import EMAIL_MASK
+from isco_assets.lib.ingest.drops import DropError, DropReadResult, PartnerSpec, read_drop
 
 GENERIC = PartnerSpec("generic")
 CVS = PartnerSpec("portal_cvs", kind="cvs", columns={"job_desc": "experience"})

@@ -5,8 +5,8 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from isco_assets.lib.demo import EMERGING_KEYWORDS, write_demo_drop
-from isco_assets.lib.layout import DataLayout
+from isco_assets.lib.common.layout import DataLayout
+from isco_assets.lib.demo.drop import EMERGING_KEYWORDS, write_demo_drop
 from isco_assets.runner import run_pipeline
 
 N_POSTS, BAD_ROWS = 1500, 12

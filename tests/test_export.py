@@ -9,12 +9,12 @@ import openpyxl
 import pandas as pd
 from conftest import fill_workbook
 
-from isco_assets.lib.export import export_candidates
-from isco_assets.lib.export_cells import FORMULA_TRIGGERS
-from isco_assets.lib.export_guide import COLUMN_GUIDE, DECISION_GUIDE, GUIDE_SHEET, UNDESCRIBED
-from isco_assets.lib.feedback import DECISIONS, read_feedback
-from isco_assets.lib.novelty import CANDIDATE_COLUMNS
-from isco_assets.lib.taxonomy import load_taxonomy
+from isco_assets.lib.classify.taxonomy import load_taxonomy
+from isco_assets.lib.discover.novelty import CANDIDATE_COLUMNS
+from isco_assets.lib.feedback.export import export_candidates
+from isco_assets.lib.feedback.export_cells import FORMULA_TRIGGERS
+from isco_assets.lib.feedback.export_guide import COLUMN_GUIDE, DECISION_GUIDE, GUIDE_SHEET, UNDESCRIBED
+from isco_assets.lib.feedback.feedback import DECISIONS, read_feedback
 
 PAYLOADS = ["=cmd|' /C notepad'!A1", '=HYPERLINK("http://evil.example/c","ACME")', "+1+1", "-2+3", "@SUM(A1)",
             "\tTAB", "\uff1d1+1"]

@@ -12,17 +12,16 @@ import pytest
 from conftest import fill_workbook
 from openpyxl.utils import get_column_letter
 
-from isco_assets.lib.export import export_candidates, review_posts
-from isco_assets.lib.feedback import (
+from isco_assets.lib.classify.expert_decisions import apply_recodes, with_feedback_labels
+from isco_assets.lib.classify.index_sources import build_index_labels
+from isco_assets.lib.classify.taxonomy import load_taxonomy
+from isco_assets.lib.feedback.export import export_candidates, review_posts
+from isco_assets.lib.feedback.feedback import (
     FeedbackError,
     apply_candidate_feedback,
-    apply_recodes,
     decisions_in_force,
     read_feedback,
-    with_feedback_labels,
 )
-from isco_assets.lib.index_sources import build_index_labels
-from isco_assets.lib.taxonomy import load_taxonomy
 
 TAXONOMY = load_taxonomy()
 RECEIVED = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -278,9 +277,9 @@ def test_a_decision_follows_its_candidate_by_name_or_id_and_titles_but_not_an_id
 
 
 def test_the_commands_index_includes_titles_experts_accepted(tmp_path: Path) -> None:
-    from isco_assets.lib.coding import index_labels
+    from isco_assets.lib.classify.coding import index_labels
+    from isco_assets.lib.common.layout import DataLayout
     from isco_assets.lib.config import PlatformConfig
-    from isco_assets.lib.layout import DataLayout
 
     layout = DataLayout(tmp_path)
     before = index_labels(PlatformConfig(), layout, TAXONOMY)

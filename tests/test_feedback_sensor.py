@@ -21,10 +21,10 @@ from conftest import fill_workbook
 from isco_assets.definitions import build_definitions
 from isco_assets.defs.feedback.assets import feedback_files
 from isco_assets.defs.feedback.sensors import feedback_sensor
-from isco_assets.lib.drops import parse_drop_id
-from isco_assets.lib.export import export_candidates
-from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.text import coding_text
+from isco_assets.lib.common.layout import DataLayout
+from isco_assets.lib.feedback.export import export_candidates
+from isco_assets.lib.ingest.drops import parse_drop_id
+from isco_assets.lib.prepare.text import coding_text
 from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.parquet_io import read_table
 from isco_assets.resources.settings import PlatformSettings

@@ -9,8 +9,8 @@ import pandas as pd
 
 from isco_assets.definitions import build_definitions
 from isco_assets.defs.partitions import drops_partitions
-from isco_assets.lib.drops import content_hash, make_drop_id
-from isco_assets.lib.posts import clean_posts
+from isco_assets.lib.ingest.drops import content_hash, make_drop_id
+from isco_assets.lib.prepare.posts import clean_posts
 from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.parquet_io import read_table
 

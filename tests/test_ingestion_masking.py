@@ -6,12 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from isco_assets.lib import posts
-from isco_assets.lib.drops import ACCEPTED_COLUMNS
-from isco_assets.lib.feedback import apply_recodes, decisions_in_force
-from isco_assets.lib.language import LanguageDetector
-from isco_assets.lib.privacy import FREE_TEXT_COLUMNS, mask_personal_data
-from isco_assets.lib.taxonomy import load_taxonomy
+from isco_assets.lib.classify.expert_decisions import apply_recodes
+from isco_assets.lib.classify.taxonomy import load_taxonomy
+from isco_assets.lib.common.privacy import FREE_TEXT_COLUMNS, mask_personal_data
+from isco_assets.lib.feedback.feedback import decisions_in_force
+from isco_assets.lib.ingest.drops import ACCEPTED_COLUMNS
+from isco_assets.lib.prepare import posts
+from isco_assets.lib.prepare.language import LanguageDetector
 
 PLANTED = ("ana.lima@example.com", "+34 612 345 678", "linkedin.com/in/ana-lima", "https://jobs.example.com/profile/ana")
 

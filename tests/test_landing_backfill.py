@@ -23,7 +23,7 @@ from test_webserver_smoke import WORKSPACE_QUERY, _graphql, _stop
 
 from isco_assets.defs.partitions import drops_partitions
 from isco_assets.lib.config import load_config
-from isco_assets.lib.landing import scan
+from isco_assets.lib.ingest.landing import scan
 from isco_assets.resources.landing import landing_zone_from_env
 
 pytestmark = pytest.mark.slow

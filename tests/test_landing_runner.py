@@ -20,8 +20,8 @@ from isco_assets.defs.ingest.drop_states import drop_states
 from isco_assets.defs.ingest.sensors import landing_zone_sensor
 from isco_assets.defs.partitions import drops_partitions
 from isco_assets.lib.config import load_config
-from isco_assets.lib.landing import LocalLandingZone
-from isco_assets.lib.partners import GENERIC
+from isco_assets.lib.ingest.landing import LocalLandingZone
+from isco_assets.lib.ingest.partners import GENERIC
 from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.settings import PlatformSettings
 from isco_assets.runner import failure_message, ingest_drops, land_files

@@ -21,7 +21,7 @@ import pytest
 from isco_assets.definitions import build_definitions
 from isco_assets.defs.ingest.sensors import landing_zone_sensor
 from isco_assets.defs.partitions import drops_partitions
-from isco_assets.lib.drops import content_hash, parse_drop_id
+from isco_assets.lib.ingest.drops import content_hash, parse_drop_id
 from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.parquet_io import read_table
 from isco_assets.resources.settings import PlatformSettings

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from isco_assets.lib.calibration import Calibration, Calibrations, calibration_error
-from isco_assets.lib.coder import IscoCoder, SecondOpinion
+from isco_assets.lib.classify.calibration import Calibration, Calibrations, calibration_error
+from isco_assets.lib.classify.coder import IscoCoder, SecondOpinion
+from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.config import CoderSettings, load_config
-from isco_assets.lib.taxonomy import load_taxonomy
 
 
 def _outcomes(seed: int, n: int = 20_000) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from isco_assets.lib.cluster_periods import (
+from isco_assets.lib.discover.cluster_periods import (
     activity_table,
     cluster_profiles,
     effective_number,

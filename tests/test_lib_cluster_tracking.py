@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from isco_assets.lib.cluster_tracking import (
+from isco_assets.lib.discover.cluster_tracking import (
     ClusterRegistry,
     RegistryState,
     match_clusters,
@@ -14,7 +14,7 @@ from isco_assets.lib.cluster_tracking import (
     record_drops,
     track_run,
 )
-from isco_assets.lib.clustering import NOISE
+from isco_assets.lib.discover.clustering import NOISE
 
 DIM = 32
 T1, T2, T3 = (pd.Timestamp(f"2026-0{m}-01", tz="UTC") for m in (1, 2, 3))

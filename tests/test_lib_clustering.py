@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from isco_assets.lib.clustering import (
+from isco_assets.lib.discover.clustering import (
     NOISE,
     _drop_light_clusters,
     _settle_noise,

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from isco_assets.lib.coder import IscoCoder, SecondOpinion, result_frame
+from isco_assets.lib.classify.coder import IscoCoder, SecondOpinion, result_frame
+from isco_assets.lib.classify.group_head import GroupHead, trained_head
+from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.config import CoderSettings
-from isco_assets.lib.group_head import GroupHead, trained_head
-from isco_assets.lib.taxonomy import load_taxonomy
 
 DIM = 64
 INDEX = [
@@ -181,7 +181,7 @@ def test_labels_and_vectors_must_align() -> None:
 
 
 def test_coded_titles_code_only_what_is_new_and_start_over_when_the_index_changes(tmp_path) -> None:
-    from isco_assets.lib.coding import CodedTitles
+    from isco_assets.lib.classify.coding import CodedTitles
 
     asked: list[list[str]] = []
 
@@ -272,7 +272,7 @@ def test_group_head_blends_into_the_vote_and_is_kept_by_its_labels(tmp_path) -> 
 
 
 def test_only_the_most_recently_used_heads_are_kept(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr("isco_assets.lib.group_head.KEEP", 2)
+    monkeypatch.setattr("isco_assets.lib.classify.group_head.KEEP", 2)
     labels = _labels(INDEX)
     vectors = embed(labels["label_norm"].tolist())
     groups = np.unique(labels["code"], return_inverse=True)[1]

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from isco_assets.lib.coding import CodingService, title_languages
+from isco_assets.lib.classify.coding import CodingService, title_languages
+from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import CoderSettings, PlatformConfig
-from isco_assets.lib.layout import DataLayout
 
 COOKS = {"cocinero": "es", "cozinheiro": "pt", "cuoco": "it", "tukang masak": "ms"}
 ENGLISH_TITLES = PlatformConfig(index_sources=())

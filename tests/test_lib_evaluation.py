@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from isco_assets.lib.coder import CodeResult, merge_results
-from isco_assets.lib.coding import CodingService
+from isco_assets.lib.classify.coder import CodeResult, merge_results
+from isco_assets.lib.classify.coding import CodingService
+from isco_assets.lib.classify.evaluation import METRIC_COLUMNS, accuracy_report, gold_codes, report_table
+from isco_assets.lib.classify.leaveout import assign_folds, leave_out_code
+from isco_assets.lib.classify.taxonomy import load_taxonomy
+from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import CoderSettings, IndexSource, PlatformConfig
-from isco_assets.lib.evaluation import METRIC_COLUMNS, accuracy_report, gold_codes, report_table
-from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.leaveout import assign_folds, leave_out_code
-from isco_assets.lib.taxonomy import load_taxonomy
 
 
 def _result(codes: list[list[str]], review: list[bool]) -> CodeResult:

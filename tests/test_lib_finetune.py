@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pandas as pd
 
-from isco_assets.lib.embedding import SentenceTransformerEmbedder, default_model_path
-from isco_assets.lib.finetune import FineTuneSettings, batches_without_shared_groups, fine_tune, training_pairs
+from isco_assets.lib.embed.embedding import SentenceTransformerEmbedder, default_model_path
+from isco_assets.lib.embed.finetune import FineTuneSettings, batches_without_shared_groups, fine_tune, training_pairs
 
 LABELS = pd.DataFrame(
     [

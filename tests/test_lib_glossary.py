@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from isco_assets.lib.glossary import GLOSSARY_FILE, gloss, regional_synonyms
-from isco_assets.lib.index_words import word_keys
+from isco_assets.lib.discover.index_words import word_keys
+from isco_assets.lib.prepare.glossary import GLOSSARY_FILE, gloss, regional_synonyms
 
 
 def test_common_occupational_words_and_compounds_are_glossed() -> None:

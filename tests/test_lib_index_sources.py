@@ -8,8 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from isco_assets.lib.config import ConfigError, Crosswalk, IndexSource, load_config
-from isco_assets.lib.index_sources import (
+from isco_assets.lib.classify.index_sources import (
     INDEX_COLUMNS,
     build_index_labels,
     crosswalk_targets,
@@ -17,7 +16,8 @@ from isco_assets.lib.index_sources import (
     language_key,
     title_key,
 )
-from isco_assets.lib.taxonomy import load_taxonomy
+from isco_assets.lib.classify.taxonomy import load_taxonomy
+from isco_assets.lib.config import ConfigError, Crosswalk, IndexSource, load_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from isco_assets.lib.index_words import IndexWords, LabelWords, content_words, word_keys
+from isco_assets.lib.discover.index_words import IndexWords, LabelWords, content_words, word_keys
 
 LABELS = pd.DataFrame({
     "code": ["9112", "9112", "5223", "7412", "2341", "3422", "9112"],

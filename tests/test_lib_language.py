@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from isco_assets.lib.language import DEFAULT_LANGUAGES, Detection, LanguageDetector
+from isco_assets.lib.config import DEFAULT_LANGUAGES
+from isco_assets.lib.prepare.language import Detection, LanguageDetector
 
 SENTENCES = {
     "en": "We are looking for an experienced software engineer to join our team in London.",

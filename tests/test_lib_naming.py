@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from isco_assets.lib.naming import KeywordClusterNamer, add_member_evidence, description_phrases
-from isco_assets.lib.stopwords import ANY_LANGUAGE_STOP_WORDS
+from isco_assets.lib.discover.naming import KeywordClusterNamer, add_member_evidence, description_phrases
+from isco_assets.lib.prepare.stopwords import ANY_LANGUAGE_STOP_WORDS
 
 ANNOTATORS = ["We need you to annotate images and label training data for our models.",
               "Label training data, annotate images; review the labels of others.",

@@ -5,11 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.config import bundled_sources
-from isco_assets.lib.definitions import GroupDefinitions
-from isco_assets.lib.index_words import IndexWords
-from isco_assets.lib.novelty import CANDIDATE_COLUMNS, EVIDENCE_COLUMNS, candidates_of, distinctiveness, judge_clusters
-from isco_assets.lib.taxonomy import load_taxonomy
+from isco_assets.lib.discover.definitions import GroupDefinitions
+from isco_assets.lib.discover.index_words import IndexWords
+from isco_assets.lib.discover.novelty import (
+    CANDIDATE_COLUMNS,
+    EVIDENCE_COLUMNS,
+    candidates_of,
+    distinctiveness,
+    judge_clusters,
+)
 
 WORDS = {-1: "assorted work", 0: "dronist", 1: "annotator", 2: "influencer"}  # each cluster's own title
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import isco_assets.lib.posts as posts
-from isco_assets.lib.drops import ACCEPTED_COLUMNS
-from isco_assets.lib.language import LanguageDetector
-from isco_assets.lib.privacy import FREE_TEXT_COLUMNS, mask_personal_data
-from isco_assets.lib.text import clean_text, coding_title, normalize_title
+import isco_assets.lib.prepare.posts as posts
+from isco_assets.lib.common.privacy import FREE_TEXT_COLUMNS, mask_personal_data
+from isco_assets.lib.ingest.drops import ACCEPTED_COLUMNS
+from isco_assets.lib.prepare.language import LanguageDetector
+from isco_assets.lib.prepare.text import clean_text, coding_title, normalize_title
 
 
 def drop(drop_id: str, rows: list[tuple[str, str, str]]) -> pd.DataFrame:

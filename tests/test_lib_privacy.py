@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from isco_assets.lib.privacy import EMAIL_MASK, PHONE_MASK, URL_MASK, mask_personal_data
+from isco_assets.lib.common.privacy import EMAIL_MASK, PHONE_MASK, URL_MASK, mask_personal_data
 
 
 @pytest.mark.parametrize(

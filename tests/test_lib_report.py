@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 
-from isco_assets.lib.report import (
+from isco_assets.lib.discover.report import (
     REPORT_NAME,
     cluster_map_png,
     markdown_image,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from isco_assets.lib.taxonomy import load_taxonomy, normalize_unit_code
+from isco_assets.lib.classify.taxonomy import load_taxonomy, normalize_unit_code
 
 
 def test_group_counts() -> None:

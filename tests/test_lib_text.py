@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from isco_assets.lib.stopwords import STOP_WORDS, stop_words
-from isco_assets.lib.text import clean_text, normalize_title, strip_html
+from isco_assets.lib.prepare.stopwords import STOP_WORDS, stop_words
+from isco_assets.lib.prepare.text import clean_text, normalize_title, strip_html
 
 
 @pytest.mark.parametrize(

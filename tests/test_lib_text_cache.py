@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from isco_assets.lib.text_cache import COMPACT_AFTER, TextCache
+from isco_assets.lib.prepare.text_cache import COMPACT_AFTER, TextCache
 
 
 class Upper:

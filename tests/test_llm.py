@@ -17,7 +17,7 @@ from fakes.openai_server import (
     server_error,
 )
 
-from isco_assets.lib.llm import (
+from isco_assets.lib.common.llm import (
     BudgetExhausted,
     ChatClient,
     ContentFiltered,
@@ -28,7 +28,7 @@ from isco_assets.lib.llm import (
     ResponseCache,
     parse_json_object,
 )
-from isco_assets.lib.privacy import mask_for_external_service
+from isco_assets.lib.common.privacy import mask_for_external_service
 
 fake_openai = openai_server.fake_openai  # the fixture: a FakeOpenAI on 127.0.0.1 per test
 

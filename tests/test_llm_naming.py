@@ -13,9 +13,9 @@ from conftest import free_port
 from fakes.openai_server import API_KEY, FakeOpenAI, answer_text, content_filter
 
 from isco_assets.defs.discover.assets import cluster_names
-from isco_assets.lib.llm import ChatClient, LLMSettings, open_client
-from isco_assets.lib.llm_naming import DATA_TAG, SYSTEM_PROMPT, LLMClusterNamer
-from isco_assets.lib.naming import add_member_evidence, descriptions_frame
+from isco_assets.lib.common.llm import ChatClient, LLMSettings, open_client
+from isco_assets.lib.discover.llm_naming import DATA_TAG, SYSTEM_PROMPT, LLMClusterNamer
+from isco_assets.lib.discover.naming import add_member_evidence, descriptions_frame
 from isco_assets.resources.llm import LLMNamerResource, LLMResource, namer_from_env
 from isco_assets.resources.services import KeywordNamerResource
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from isco_assets.lib.config import ConfigError, load_config
-from isco_assets.lib.drops import PartnerSpec, make_drop_id, read_drop
-from isco_assets.lib.landing import current_versions
-from isco_assets.lib.partners import PartnerRegistryError, load_partners
+from isco_assets.lib.ingest.drops import PartnerSpec, make_drop_id, read_drop
+from isco_assets.lib.ingest.landing import current_versions
+from isco_assets.lib.ingest.partners import PartnerRegistryError, load_partners
 
 REGISTRY = """
 partners:

@@ -10,8 +10,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from isco_assets.lib.demo import write_demo_drop
-from isco_assets.lib.layout import DataLayout
+from isco_assets.lib.common.layout import DataLayout
+from isco_assets.lib.demo.drop import write_demo_drop
 from isco_assets.runner import run_pipeline
 
 pytestmark = pytest.mark.slow

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from isco_assets.defs.discover.assets import job_clusters
 from isco_assets.defs.embed.assets import post_embeddings
-from isco_assets.lib.embedding import EmbeddingCache, make_embedder, stack_vectors
+from isco_assets.lib.embed.embedding import EmbeddingCache, make_embedder, stack_vectors
 from isco_assets.pipes.tables import BlobTables
 from isco_assets.resources.compute import PROGRAM, HeavyStepsResource, heavy_steps_from_env, run_heavy_step
 from isco_assets.resources.parquet_io import ParquetIOManager, read_table

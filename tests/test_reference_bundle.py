@@ -14,7 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from isco_assets.lib.coding import multilingual_labels
+from isco_assets.lib.classify.coding import multilingual_labels
+from isco_assets.lib.classify.index_sources import build_index_labels
+from isco_assets.lib.classify.taxonomy import load_taxonomy
+from isco_assets.lib.common.file_cache import cached
 from isco_assets.lib.config import (
     BUNDLE_MANIFEST,
     CoderSettings,
@@ -23,11 +26,8 @@ from isco_assets.lib.config import (
     bundled_sources,
     load_config,
 )
-from isco_assets.lib.embedding import make_embedder, seed_vectors, text_hash
-from isco_assets.lib.file_cache import cached
-from isco_assets.lib.glossary import gloss
-from isco_assets.lib.index_sources import build_index_labels
-from isco_assets.lib.taxonomy import load_taxonomy
+from isco_assets.lib.embed.embedding import make_embedder, seed_vectors, text_hash
+from isco_assets.lib.prepare.glossary import gloss
 
 BIN = Path(sys.executable).parent
 OBVIOUS = Path(__file__).parent / "obvious_titles.csv"

@@ -16,11 +16,11 @@ import pytest
 from fakes.openai_server import API_KEY, FakeOpenAI, answer_text, content_filter
 
 from isco_assets.defs.classify.assets import isco_codes
-from isco_assets.lib.coder import CodeResult, result_frame
-from isco_assets.lib.index_sources import build_index_labels
-from isco_assets.lib.llm import ChatClient, LLMSettings
-from isco_assets.lib.rerank import POST_TAG, LLMReranker, RerankReport, top
-from isco_assets.lib.taxonomy import load_taxonomy
+from isco_assets.lib.classify.coder import CodeResult, result_frame
+from isco_assets.lib.classify.index_sources import build_index_labels
+from isco_assets.lib.classify.rerank import POST_TAG, LLMReranker, RerankReport, top
+from isco_assets.lib.classify.taxonomy import load_taxonomy
+from isco_assets.lib.common.llm import ChatClient, LLMSettings
 from isco_assets.resources.llm import LLMRerankerResource, NoReranker, reranker_from_env
 from isco_assets.resources.services import EmbedderResource
 from isco_assets.resources.settings import PlatformSettings

@@ -36,10 +36,10 @@ from isco_assets.definitions import build_definitions
 from isco_assets.defs.ingest.sensors import landing_zone_sensor
 from isco_assets.defs.partitions import drops_partitions
 from isco_assets.defs.scrape.resources import JobBoardScraper
-from isco_assets.lib.drops import parse_drop_id
-from isco_assets.lib.jobposting import DayRange
+from isco_assets.lib.ingest.drops import parse_drop_id
 from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.parquet_io import read_table
+from scrapers.jobscrapers.jobposting import DayRange
 from scrapers.jobscrapers.runner import OUTSIDE_DAYS, PROJECT_DIR, CrawlError, CrawlResult, run_crawl, summarize
 from scrapers.jobscrapers.sites import SiteRegistryError, load_registry
 

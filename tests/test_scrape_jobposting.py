@@ -1,11 +1,11 @@
-"""schema.org JobPosting extraction and normalization (isco_assets.lib.jobposting), without a crawl."""
+"""schema.org JobPosting extraction and normalization (scrapers.jobscrapers.jobposting), without a crawl."""
 
 from datetime import date
 
 import lxml.html
 import pytest
 
-from isco_assets.lib.jobposting import (
+from scrapers.jobscrapers.jobposting import (
     DayRange,
     Hints,
     JobPosting,

@@ -24,8 +24,8 @@ from fakes.translator_server import (
 )
 
 from isco_assets.defs.prepare.assets import clean_posts, translated_posts
-from isco_assets.lib.retry_after import retry_after_seconds
-from isco_assets.lib.translation import (
+from isco_assets.lib.common.retry_after import retry_after_seconds
+from isco_assets.lib.prepare.translation import (
     AzureTranslatorClient,
     TranslationCache,
     TranslationError,

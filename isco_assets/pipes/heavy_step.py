@@ -46,7 +46,7 @@ Step = Callable[[pd.DataFrame, dict[str, Any]], tuple[pd.DataFrame, dict[str, An
 
 
 def embed(frame: pd.DataFrame, extras: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
-    from isco_assets.lib.embedding import make_embedder
+    from isco_assets.lib.embed.embedding import make_embedder
 
     # the fields of the launching process's EmbedderResource
     config = extras.get("embedder", {})
@@ -59,8 +59,8 @@ def embed(frame: pd.DataFrame, extras: dict[str, Any]) -> tuple[pd.DataFrame, di
 
 
 def cluster(frame: pd.DataFrame, extras: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
-    from isco_assets.lib.clustering import NOISE, cluster_vectors
-    from isco_assets.lib.embedding import stack_vectors
+    from isco_assets.lib.discover.clustering import NOISE, cluster_vectors
+    from isco_assets.lib.embed.embedding import stack_vectors
 
     weights = frame["n_posts"].to_numpy(dtype=np.float64)
     result = cluster_vectors(stack_vectors(frame["vector"]), weights, **extras.get("params", {}))

@@ -30,8 +30,8 @@ from dagster_azure.pipes import (
     PipesAzureMLClient,
 )
 
-from isco_assets.lib.clustering import Clustering, cluster_vectors
-from isco_assets.lib.embedding import Embedder, stack_vectors
+from isco_assets.lib.discover.clustering import Clustering, cluster_vectors
+from isco_assets.lib.embed.embedding import Embedder, stack_vectors
 from isco_assets.pipes.tables import BlobTables, FolderTables, TableStore, blob_service
 from isco_assets.resources.services import EmbedderResource
 

@@ -22,8 +22,8 @@ from dagster_azure.blob import (
     AzureBlobStorageSASTokenCredential,
 )
 
-from isco_assets.lib.landing import BlobLandingZone, LandingZone, LocalLandingZone
-from isco_assets.lib.storage import parse_connection_string
+from isco_assets.lib.common.storage import parse_connection_string
+from isco_assets.lib.ingest.landing import BlobLandingZone, LandingZone, LocalLandingZone
 
 
 class LandingZoneResource(dg.ConfigurableResource):

@@ -3,7 +3,7 @@
 Switched on by the environment, never by code: with ``ISCO_LLM_PROVIDER`` set (``openai`` or ``azure_openai``),
 ``definitions.py`` uses ``LLMNamerResource``; otherwise the offline keyword namer. Re-ranking the titles the coder
 is unsure of costs a request per title, so it also needs ``ISCO_LLM_RERANK=true``. Variables (see
-``lib/llm.py`` ENV_VARS): ``ISCO_LLM_MODEL`` (model, or the Azure deployment), ``ISCO_LLM_API_KEY``,
+``lib/common/llm.py`` ENV_VARS): ``ISCO_LLM_MODEL`` (model, or the Azure deployment), ``ISCO_LLM_API_KEY``,
 ``ISCO_LLM_ENDPOINT`` (OpenAI-compatible base URL, or https://<resource>.openai.azure.com), ``ISCO_LLM_API_VERSION``
 (Azure), ``ISCO_LLM_RESPONSE_FORMAT``, ``ISCO_LLM_TPM``, ``ISCO_LLM_RPM``, ``ISCO_LLM_BUDGET_TOKENS``,
 ``ISCO_LLM_BUDGET_COST``, ``ISCO_LLM_PRICE_INPUT`` and ``ISCO_LLM_PRICE_OUTPUT`` (per million tokens).
@@ -17,10 +17,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from isco_assets.lib.llm import ENV_VARS, ChatClient, LLMSettings, open_client
-from isco_assets.lib.llm_naming import LLMClusterNamer
-from isco_assets.lib.naming import ClusterNamer
-from isco_assets.lib.rerank import LLMReranker
+from isco_assets.lib.classify.rerank import LLMReranker
+from isco_assets.lib.common.llm import ENV_VARS, ChatClient, LLMSettings, open_client
+from isco_assets.lib.discover.llm_naming import LLMClusterNamer
+from isco_assets.lib.discover.naming import ClusterNamer
 from isco_assets.resources.services import KeywordNamerResource, NamerResource
 
 
@@ -97,7 +97,7 @@ class NoReranker(RerankerResource):
 
 
 class LLMRerankerResource(RerankerResource):
-    """The LLM picks among a title's top codes when the coder is unsure (``lib/rerank.py``)."""
+    """The LLM picks among a title's top codes when the coder is unsure (``lib/classify/rerank.py``)."""
 
     llm: LLMResource
 

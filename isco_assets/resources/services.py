@@ -7,8 +7,8 @@ from abc import ABC, abstractmethod
 import dagster as dg
 from pydantic import PrivateAttr
 
-from isco_assets.lib.embedding import Embedder, make_embedder
-from isco_assets.lib.naming import ClusterNamer, KeywordClusterNamer
+from isco_assets.lib.discover.naming import ClusterNamer, KeywordClusterNamer
+from isco_assets.lib.embed.embedding import Embedder, make_embedder
 
 
 class EmbedderResource(dg.ConfigurableResource):

@@ -6,9 +6,9 @@ from functools import cached_property
 
 import dagster as dg
 
+from isco_assets.lib.classify.taxonomy import IscoTaxonomy, load_taxonomy
+from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import PlatformConfig, load_config
-from isco_assets.lib.layout import DataLayout
-from isco_assets.lib.taxonomy import IscoTaxonomy, load_taxonomy
 
 
 class PlatformSettings(dg.ConfigurableResource):

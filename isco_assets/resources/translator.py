@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from isco_assets.lib.translation import (
+from isco_assets.lib.prepare.translation import (
     DEFAULT_ENDPOINT,
     DEFAULT_ON_FAILURE,
     DEFAULT_PRICE_PER_MILLION,
@@ -61,7 +61,7 @@ class AzureTranslatorResource(TranslatorResource):
 
     ``on_failure`` is what a request that still fails does: ``pass-through`` (default) keeps those texts
     untranslated and counts them in the metadata, so every post is still coded; ``fail`` stops the run (see
-    ``isco_assets.lib.translation`` for why pass-through is the default)."""
+    ``isco_assets.lib.prepare.translation`` for why pass-through is the default)."""
 
     key: str
     endpoint: str = DEFAULT_ENDPOINT

@@ -1,5 +1,5 @@
 """The item every spider yields: one normalized schema.org JobPosting (a dataclass, see the lib module)."""
 
-from isco_assets.lib.jobposting import JobPosting
+from scrapers.jobscrapers.jobposting import JobPosting
 
 __all__ = ["JobPosting"]

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
 
-from isco_assets.lib.jobposting import filing_day
 from scrapers.jobscrapers.items import JobPosting
+from scrapers.jobscrapers.jobposting import filing_day
 from scrapers.jobscrapers.runner import OUTSIDE_DAYS, UNDATED_PAST
 
 if TYPE_CHECKING:

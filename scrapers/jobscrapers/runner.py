@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from isco_assets.lib.jobposting import DayRange
+from scrapers.jobscrapers.jobposting import DayRange
 from scrapers.jobscrapers.sites import Site
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]  # holds scrapy.cfg

@@ -5,7 +5,7 @@ contact, the robots.txt name, and the site's limits (``DEPTH_LIMIT``, ``CLOSESPI
 ``JOBSCRAPERS_MAX_PAGES``). ``-s NAME=VALUE`` on the command line overrides any of them.
 """
 
-from isco_assets.lib.layout import DataLayout
+from isco_assets.lib.common.layout import DataLayout
 
 BOT_NAME = "jobscrapers"
 SPIDER_MODULES = ["scrapers.jobscrapers.spiders"]

@@ -5,10 +5,10 @@ import dagster as dg
 import pandas as pd
 
 from isco_assets.defs.metadata import progress_logger, table_metadata, timed
-from isco_assets.lib.coding import CodingService, code_posts
-from isco_assets.lib.embedding import EmbeddingCache, stack_vectors
-from isco_assets.lib.feedback import with_feedback_labels
-from isco_assets.lib.index_sources import build_index_labels, embed_index
+from isco_assets.lib.classify.coding import CodingService, code_posts
+from isco_assets.lib.classify.expert_decisions import with_feedback_labels
+from isco_assets.lib.classify.index_sources import build_index_labels, embed_index
+from isco_assets.lib.embed.embedding import EmbeddingCache, stack_vectors
 from isco_assets.resources.llm import RerankerResource
 from isco_assets.resources.services import EmbedderResource
 from isco_assets.resources.settings import PlatformSettings

@@ -6,17 +6,17 @@ import numpy as np
 import pandas as pd
 
 from isco_assets.defs.metadata import table_metadata, timed
-from isco_assets.lib.cluster_periods import activity_table, period_table, post_periods
-from isco_assets.lib.cluster_tracking import REGISTRY_FOLDER, ClusterRegistry, cluster_tables, record_drops
-from isco_assets.lib.clustering import NOISE
-from isco_assets.lib.definitions import GroupDefinitions
-from isco_assets.lib.embedding import stack_vectors
-from isco_assets.lib.export import export_candidates, review_posts
-from isco_assets.lib.feedback import apply_candidate_feedback
-from isco_assets.lib.index_words import IndexWords
-from isco_assets.lib.naming import add_member_evidence, descriptions_frame
-from isco_assets.lib.novelty import CANDIDATE, EVIDENCE_COLUMNS, candidates_of, judge_clusters, verdict_counts
-from isco_assets.lib.report import markdown_image, render_report, report_figures, write_report
+from isco_assets.lib.discover.cluster_periods import activity_table, period_table, post_periods
+from isco_assets.lib.discover.cluster_tracking import REGISTRY_FOLDER, ClusterRegistry, cluster_tables, record_drops
+from isco_assets.lib.discover.clustering import NOISE
+from isco_assets.lib.discover.definitions import GroupDefinitions
+from isco_assets.lib.discover.index_words import IndexWords
+from isco_assets.lib.discover.naming import add_member_evidence, descriptions_frame
+from isco_assets.lib.discover.novelty import CANDIDATE, EVIDENCE_COLUMNS, candidates_of, judge_clusters, verdict_counts
+from isco_assets.lib.discover.report import markdown_image, render_report, report_figures, write_report
+from isco_assets.lib.embed.embedding import stack_vectors
+from isco_assets.lib.feedback.export import export_candidates, review_posts
+from isco_assets.lib.feedback.feedback import apply_candidate_feedback
 from isco_assets.resources.compute import HeavyStepsResource
 from isco_assets.resources.services import NamerResource
 from isco_assets.resources.settings import PlatformSettings

@@ -5,7 +5,7 @@ import dagster as dg
 import pandas as pd
 
 from isco_assets.defs.metadata import progress_logger, table_metadata, timed
-from isco_assets.lib.embedding import EmbeddingCache, text_hash
+from isco_assets.lib.embed.embedding import EmbeddingCache, text_hash
 from isco_assets.resources.compute import HeavyStepsResource
 from isco_assets.resources.services import EmbedderResource
 from isco_assets.resources.settings import PlatformSettings

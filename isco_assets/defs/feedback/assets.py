@@ -13,9 +13,9 @@ import pandas as pd
 
 from isco_assets.defs.metadata import table_metadata
 from isco_assets.defs.partitions import EAGER_OR_FIRST_MISSING
-from isco_assets.lib.drops import DropError
-from isco_assets.lib.feedback import FeedbackError, decisions_in_force, feedback_spec, read_feedback
-from isco_assets.lib.landing import open_drop
+from isco_assets.lib.feedback.feedback import FeedbackError, decisions_in_force, feedback_spec, read_feedback
+from isco_assets.lib.ingest.drops import DropError
+from isco_assets.lib.ingest.landing import open_drop
 from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.settings import PlatformSettings
 

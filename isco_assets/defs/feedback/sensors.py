@@ -3,8 +3,8 @@
 import dagster as dg
 
 from isco_assets.defs.feedback.assets import expert_feedback, feedback_files
-from isco_assets.lib.feedback import feedback_spec
-from isco_assets.lib.landing import scan
+from isco_assets.lib.feedback.feedback import feedback_spec
+from isco_assets.lib.ingest.landing import scan
 from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.settings import PlatformSettings
 

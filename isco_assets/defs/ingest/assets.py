@@ -26,10 +26,10 @@ import pandas as pd
 from isco_assets.defs.ingest.drop_states import drop_states
 from isco_assets.defs.metadata import preview, table_metadata, timed
 from isco_assets.defs.partitions import EAGER_PAST_MISSING_PARTITIONS, drops_partitions
-from isco_assets.lib.drops import DropError, read_drop
-from isco_assets.lib.landing import current_versions, open_drop
-from isco_assets.lib.language import LanguageDetector
-from isco_assets.lib.posts import masked_drop, union_posts
+from isco_assets.lib.ingest.drops import DropError, read_drop
+from isco_assets.lib.ingest.landing import current_versions, open_drop
+from isco_assets.lib.prepare.language import LanguageDetector
+from isco_assets.lib.prepare.posts import masked_drop, union_posts
 from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.parquet_io import ParquetIOManager
 from isco_assets.resources.settings import PlatformSettings

@@ -5,8 +5,8 @@ import dagster as dg
 
 from isco_assets.defs.ingest.drop_states import PARTITION_TAG, drop_states
 from isco_assets.defs.partitions import drops_partitions
-from isco_assets.lib.drops import parse_drop_id
-from isco_assets.lib.landing import scan
+from isco_assets.lib.ingest.drops import parse_drop_id
+from isco_assets.lib.ingest.landing import scan
 from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.settings import PlatformSettings
 

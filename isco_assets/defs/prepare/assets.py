@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from isco_assets.defs.metadata import table_metadata, timed
-from isco_assets.lib.posts import clean_posts as clean
+from isco_assets.lib.prepare.posts import clean_posts as clean
 from isco_assets.resources.settings import PlatformSettings
 from isco_assets.resources.translator import TranslatorResource
 

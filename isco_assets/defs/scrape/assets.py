@@ -25,11 +25,11 @@ from typing import Any
 import dagster as dg
 
 from isco_assets.defs.scrape.resources import JobBoardScraper
-from isco_assets.lib.drops import PartnerSpec
-from isco_assets.lib.jobposting import DayRange
-from isco_assets.lib.landing import identify
+from isco_assets.lib.ingest.drops import PartnerSpec
+from isco_assets.lib.ingest.landing import identify
 from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.settings import PlatformSettings
+from scrapers.jobscrapers.jobposting import DayRange
 from scrapers.jobscrapers.runner import CrawlError, CrawlResult, describe, kept_none
 from scrapers.jobscrapers.sites import SiteRegistryError
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from isco_assets.lib.jobposting import DayRange
+from scrapers.jobscrapers.jobposting import DayRange
 from scrapers.jobscrapers.runner import CrawlResult, run_crawl
 from scrapers.jobscrapers.sites import SiteRegistry, load_registry
 

@@ -20,8 +20,8 @@ from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spiders import SitemapSpider
 
-from isco_assets.lib.jobposting import DayRange, Hints, embedded_postings, normalize, page_context
 from scrapers.jobscrapers.items import JobPosting
+from scrapers.jobscrapers.jobposting import DayRange, Hints, embedded_postings, normalize, page_context
 from scrapers.jobscrapers.sites import Site, SiteRegistryError, load_registry
 
 if TYPE_CHECKING:

@@ -1,0 +1,1 @@
+"""The synthetic demo drop: its generator and its vocabulary (a data file)."""

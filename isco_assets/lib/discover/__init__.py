@@ -1,0 +1,1 @@
+"""Novel-occupation candidates: clustering, tracking, coverage, vagueness, naming, the HTML report."""

@@ -1,0 +1,1 @@
+"""Sentence embeddings of titles and index labels, and fine-tuning the model."""

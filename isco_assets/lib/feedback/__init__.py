@@ -1,0 +1,1 @@
+"""The expert loop: the review workbook out, decisions back in."""

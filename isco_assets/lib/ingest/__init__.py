@@ -1,0 +1,1 @@
+"""Reading partner drops: formats, the partner registry, the landing zone, quarantine."""

@@ -1,0 +1,1 @@
+"""Cleaning titles and descriptions, detecting language, translating, deduplicating posts."""
