@@ -32,8 +32,8 @@ from isco_assets.lib.classify.evaluation import accuracy_report, gold_codes
 from isco_assets.lib.classify.index_sources import crosswalk_targets
 from isco_assets.lib.classify.leaveout import leave_out_code, leave_out_plan
 from isco_assets.lib.classify.taxonomy import load_taxonomy
-from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import IndexSource, PlatformConfig, load_config
+from isco_assets.resources.settings import embedding_model_from_env, layout_from_env
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -109,17 +109,18 @@ def main() -> None:
     added = tuple(s for file in args.add for s in load_config(file).index_sources if not s.bundled)
     config = dataclasses.replace(config, index_sources=config.index_sources + added)
     onet = [s for s in load_config(args.onet_config).index_sources if s.kind == "onet"] if args.onet_config else []
-    layout = DataLayout.from_env()
+    layout = layout_from_env()
     sets = [
         jobs_set("jobbert_dev", "jobbert_v1_titles_dev.csv", args.sample, config),
         jobs_set("pl_ojalab_dev", "pl_ojalab_hand_coded_dev.csv", args.sample, config),
         jobs_set("esco_v1.1_en (leave-out)", "esco_v1_1_en_occupation_titles.csv", args.sample, config, "esco_uri"),
         *([onet_set(onet[0], onet[0] in config.index_sources, args.sample)] if onet else []),
     ]
-    direct = functools.cache(lambda: CodingService.build(config, layout))  # one index for the direct sets
+    model = embedding_model_from_env()
+    direct = functools.cache(lambda: CodingService.build(config, layout, model_path=model))  # one index: direct sets
 
     def build(cfg: PlatformConfig) -> CodingService:
-        return CodingService.build(cfg, layout)
+        return CodingService.build(cfg, layout, model_path=model)
 
     rows = [evaluate(s, config, direct, build, args.folds) for s in sets]
     if args.json:

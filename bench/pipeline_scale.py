@@ -46,6 +46,7 @@ from isco_assets.lib.discover.report import render_report, report_figures
 from isco_assets.lib.ingest.drops import PartnerSpec, read_drop
 from isco_assets.lib.prepare.language import LanguageDetector
 from isco_assets.lib.prepare.posts import clean_posts, masked_drop, union_posts
+from isco_assets.resources.settings import embedding_model_from_env, layout_from_env
 
 MIB = 1024 * 1024
 
@@ -154,7 +155,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        layout = DataLayout(Path(args.cache).resolve().parents[1] if args.cache else folder / "data")
+        layout = layout_from_env(Path(args.cache).resolve().parents[1] if args.cache else folder / "data")
         start = time.perf_counter()
         big = generate(folder / "big.csv", args.posts, 1, date(2026, 1, 1), 334)
         new = generate(folder / "new.csv", args.new_posts, 2, date(2026, 12, 1), 31)
@@ -162,7 +163,8 @@ def main() -> None:
               f"({big.stat().st_size / MIB:,.0f} MiB CSV)")
         with_index = Stages("index")
         with with_index.stage("index"):
-            service = CodingService.build(load_config(args.config or None), layout)
+            service = CodingService.build(load_config(args.config or None), layout,
+                                          model_path=embedding_model_from_env())
         print(with_index.table())
         first = Stages(f"{args.posts:,} posts, cold")
         raw = read(first, big, "generic__big.csv__0000000001")

@@ -28,8 +28,8 @@ from isco_assets.lib.classify.evaluation import accuracy_report, gold_codes
 from isco_assets.lib.classify.index_sources import build_index_labels, language_key
 from isco_assets.lib.classify.leaveout import leave_out_code, own_title_keys
 from isco_assets.lib.classify.taxonomy import load_taxonomy
-from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import PlatformConfig, load_config
+from isco_assets.resources.settings import embedding_model_from_env, layout_from_env
 
 ROOT = Path(__file__).resolve().parents[1]
 JOBS = ROOT.parent / "shared" / "data" / "jobs"
@@ -95,7 +95,7 @@ def main() -> None:
     config = dataclasses.replace(config, coder=dataclasses.replace(config.coder, head_weight=args.head_weight,
                                                                    calibration=""))
     names = args.variants or ["all", "before", *(f"without:{s.name}" for s in config.index_sources if s.bundled)]
-    layout = DataLayout.from_env()
+    layout, model = layout_from_env(), embedding_model_from_env()
     labelled = sets(config, args.jobbert, args.per_language, args.seed)
     rows = []
     for name in names:
@@ -103,8 +103,8 @@ def main() -> None:
         for item in labelled:
             start = time.perf_counter()
             result = leave_out_code(chosen, item["texts"], item["keys"], args.folds,
-                                    lambda cfg: CodingService.build(cfg, layout), own_titles=item["own"],
-                                    languages=item["languages"])
+                                    lambda cfg: CodingService.build(cfg, layout, model_path=model),
+                                    own_titles=item["own"], languages=item["languages"])
             overall = accuracy_report(item["gold"], result, settings=chosen.coder)["overall"]
             rows.append({"variant": name, "set": item["name"], "n": len(item["texts"]),
                          "top1": round(overall["top1_4digit"], 4), "top5": round(overall["top5_4digit"], 4),

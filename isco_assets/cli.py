@@ -18,6 +18,7 @@ from tqdm import tqdm
 from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import load_config
+from isco_assets.resources.settings import embedding_model_from_env, layout_from_env
 
 if TYPE_CHECKING:
     from isco_assets.lib.classify.coder import CodeResult
@@ -63,7 +64,8 @@ def _service(config_path: str, model_path: str = ""):
 
     _say_progress()
     return CodingService.build(
-        load_config(config_path), DataLayout.from_env(), _Bar("encoding index labels"), model_path
+        load_config(config_path), layout_from_env(), _Bar("encoding index labels"),
+        model_path or embedding_model_from_env(),
     )
 
 
@@ -158,7 +160,7 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
     languages = frame[args.lang_col].tolist() if args.lang_col in frame.columns else None
     sources = frame[args.source_col].tolist() if args.source_col in frame.columns else None
     descriptions = frame[args.desc_col].tolist() if args.desc_col in frame.columns else None
-    config, layout, texts = load_config(args.config), DataLayout.from_env(), frame[args.text_col].tolist()
+    config, layout, texts = load_config(args.config), layout_from_env(), frame[args.text_col].tolist()
     _say_progress()
     # a file the index learns from as coded posts is graded with each fold's own titles left out
     keys, own_titles = leave_out_plan(config, args.file, texts,
@@ -170,7 +172,8 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
         def build(cfg, model=model, services=services):  # remembers what it built: the report names the model
             if keys is not None:
                 print(f"fold {len(services) + 1} of {args.folds}: building its index", file=sys.stderr)
-            services.append(CodingService.build(cfg, layout, _Bar("encoding index labels"), model))
+            services.append(CodingService.build(cfg, layout, _Bar("encoding index labels"),
+                                                model or embedding_model_from_env()))
             return services[-1]
 
         if keys is not None:
@@ -183,7 +186,8 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
                                     f"{args.file.name}, {services[0].embedder.model_id}, {len(texts)} rows")
         if args.rerank:
             retrieval = accuracy_report(gold.tolist(), top(result, 5), languages, sources, config.coder)["overall"]
-            result, reranked = rerank_from_env(texts, result, layout.cache, descriptions=descriptions)
+            result, reranked = rerank_from_env(texts, result, layout.cache, os.environ,
+                                                 descriptions=descriptions)
         report = accuracy_report(gold.tolist(), result, languages, sources, config.coder)
         report.update(file=str(args.file), model=services[0].embedder.model_id, rows=len(frame) + skipped,
                       skipped_invalid_gold=skipped)
@@ -268,7 +272,7 @@ def index_main(argv: Sequence[str] | None = None) -> int:
     if args.write_vectors:
         from isco_assets.lib.classify.index_report import write_bundle_vectors
 
-        for file, count in write_bundle_vectors(DataLayout.from_env(), _Bar).items():
+        for file, count in write_bundle_vectors(layout_from_env(), _Bar).items():
             print(f"wrote {file}: {count:,} label vectors")
         return 0
     report = index_report(load_config(args.config), load_taxonomy(), args.few)
@@ -301,7 +305,7 @@ def run_main(argv: Sequence[str] | None = None) -> int:
     from isco_assets.lib.discover.report import REPORT_NAME
     from isco_assets.runner import run_pipeline
 
-    layout = DataLayout.from_env()
+    layout = layout_from_env()
     _ensure_dagster_home(layout)
     for file in args.files:
         if not file.is_file():
@@ -339,7 +343,7 @@ def demo_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     _config_arg(parser)
     args = parser.parse_args(argv)
-    layout = DataLayout.from_env()
+    layout = layout_from_env()
     path = write_demo_drop(layout.root / "demo" / f"demo_drop_{args.seed}.csv", args.posts, args.seed)
     print(f"wrote {path}")
     return run_main([str(path), *(["--config", args.config] if args.config else [])])
@@ -362,7 +366,7 @@ def finetune_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=FineTuneSettings.batch_size)
     _config_arg(parser)
     args = parser.parse_args(argv)
-    layout = DataLayout.from_env()
+    layout = layout_from_env()
     labels = index_labels(load_config(args.config), layout, load_taxonomy())
     base = Path(args.base_model) if args.base_model else default_model_path()
     bar = tqdm(desc="fine-tuning", unit="batch", file=sys.stderr)

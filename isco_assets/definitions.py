@@ -12,7 +12,6 @@ with an LLM (see ``resources/llm.py``).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import dagster as dg
 
@@ -26,13 +25,12 @@ from isco_assets.defs.ingest.sensors import ingest_drop_job, landing_zone_sensor
 from isco_assets.defs.prepare import assets as prepare
 from isco_assets.defs.scrape.assets import scrape_definitions
 from isco_assets.defs.scrape.resources import JobBoardScraper
-from isco_assets.lib.common.layout import DataLayout
 from isco_assets.resources.compute import heavy_steps_from_env
 from isco_assets.resources.landing import LandingZoneResource, landing_zone_from_env
 from isco_assets.resources.llm import namer_from_env, reranker_from_env
 from isco_assets.resources.parquet_io import ParquetIOManager
 from isco_assets.resources.services import EmbedderResource
-from isco_assets.resources.settings import PlatformSettings
+from isco_assets.resources.settings import PlatformSettings, layout_from_env
 from isco_assets.resources.translator import translator_from_env
 
 MODULES = [ingest, prepare, embed, classify, discover, feedback]
@@ -62,10 +60,11 @@ def build_definitions(
     data_dir: str | None = None, config_file: str | None = None, landing_zone: LandingZoneResource | None = None,
     scraper: JobBoardScraper | None = None,
 ) -> dg.Definitions:
-    layout = DataLayout.from_env() if data_dir is None else DataLayout(Path(data_dir).resolve())
+    layout = layout_from_env(data_dir)
     if config_file is None:
         config_file = os.environ.get("ISCO_CONFIG", "")
-    settings = PlatformSettings(data_dir=str(layout.root), config_file=config_file)
+    settings = PlatformSettings(data_dir=str(layout.root), config_file=config_file,
+                                cache_dir=str(layout.derived_root or ""))
     core = dg.Definitions(
         assets=dg.load_assets_from_modules(MODULES),
         asset_checks=dg.load_asset_checks_from_modules(MODULES),

@@ -12,7 +12,6 @@ import pytest
 
 from isco_assets.lib.classify.index_sources import build_index_labels
 from isco_assets.lib.classify.taxonomy import load_taxonomy
-from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import bundled_sources
 from isco_assets.lib.demo.drop import (
     _EMERGING,
@@ -27,6 +26,7 @@ from isco_assets.lib.demo.drop import (
 from isco_assets.lib.discover.index_words import LabelWords
 from isco_assets.lib.prepare.glossary import gloss
 from isco_assets.lib.prepare.text import normalize_title
+from isco_assets.resources.settings import layout_from_env
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +164,7 @@ def test_no_emerging_title_is_named_by_the_default_index(tmp_path: Path) -> None
     index, or whose every word one label holds (as the candidate judgement reads titles outside English, Malay
     through the glossary), would be judged covered, rightly, and the demo would claim as new what the index holds
     (ESCO v1.2 names scrum master, drone pilot and social media influencer, once emerging occupations here)."""
-    labels = build_index_labels(load_taxonomy(), bundled_sources(), cache=DataLayout(tmp_path).index_cache)
+    labels = build_index_labels(load_taxonomy(), bundled_sources(), cache=layout_from_env(tmp_path).index_cache)
     words, exact = LabelWords.of(labels), set(labels["label_norm"])
     named = []
     for occ in _EMERGING:

@@ -7,6 +7,7 @@ import pytest
 
 from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.demo.drop import EMERGING_KEYWORDS, write_demo_drop
+from isco_assets.resources.settings import layout_from_env
 from isco_assets.runner import run_pipeline
 
 N_POSTS, BAD_ROWS = 1500, 12
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("e2e") / "data"
-    layout = DataLayout(root)
+    layout = layout_from_env(root)
     drop = write_demo_drop(root.parent / "incoming" / "demo.csv", N_POSTS, seed=7, bad_rows=BAD_ROWS)
     binary = root.parent / "incoming" / "broken.csv"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))

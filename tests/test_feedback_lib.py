@@ -22,6 +22,7 @@ from isco_assets.lib.feedback.feedback import (
     decisions_in_force,
     read_feedback,
 )
+from isco_assets.resources.settings import layout_from_env
 
 TAXONOMY = load_taxonomy()
 RECEIVED = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -278,10 +279,9 @@ def test_a_decision_follows_its_candidate_by_name_or_id_and_titles_but_not_an_id
 
 def test_the_commands_index_includes_titles_experts_accepted(tmp_path: Path) -> None:
     from isco_assets.lib.classify.coding import index_labels
-    from isco_assets.lib.common.layout import DataLayout
     from isco_assets.lib.config import PlatformConfig
 
-    layout = DataLayout(tmp_path)
+    layout = layout_from_env(tmp_path)
     before = index_labels(PlatformConfig(), layout, TAXONOMY)
     layout.tables.mkdir(parents=True)
     _decisions({"cluster_id": 7, "name": "Prompt Engineer", "n_posts": 40, "decision": "accept",

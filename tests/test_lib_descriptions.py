@@ -18,15 +18,15 @@ from isco_assets.lib.classify.coding import (
     description_contexts,
 )
 from isco_assets.lib.classify.taxonomy import load_taxonomy
-from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import CoderSettings, ConfigError, PlatformConfig, load_config
+from isco_assets.resources.settings import layout_from_env
 
 FORKLIFT = "Operate the forklift truck in our warehouse, loading and unloading pallets."
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> CodingService:
-    layout = DataLayout(tmp_path_factory.mktemp("data"))
+    layout = layout_from_env(tmp_path_factory.mktemp("data"))
     return CodingService.build(PlatformConfig(coder=CoderSettings(multilingual_model="")), layout, model_path="minilm")
 
 
@@ -64,7 +64,7 @@ def test_a_description_settles_an_ambiguous_title_and_leaves_clear_ones_alone(se
 
 def test_weight_zero_codes_titles_only(tmp_path: Path) -> None:
     config = PlatformConfig(coder=CoderSettings(multilingual_model="", description_weight=0.0))
-    service = CodingService.build(config, DataLayout(tmp_path), model_path="minilm")
+    service = CodingService.build(config, layout_from_env(tmp_path), model_path="minilm")
     result = service.code(["operative"], descriptions=[FORKLIFT])
     assert not result.described.any() and result.codes[0, 0] == service.code(["operative"]).codes[0, 0]
 

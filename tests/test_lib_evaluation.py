@@ -13,8 +13,8 @@ from isco_assets.lib.classify.coding import CodingService
 from isco_assets.lib.classify.evaluation import METRIC_COLUMNS, accuracy_report, gold_codes, report_table
 from isco_assets.lib.classify.leaveout import assign_folds, leave_out_code
 from isco_assets.lib.classify.taxonomy import load_taxonomy
-from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import CoderSettings, IndexSource, PlatformConfig
+from isco_assets.resources.settings import layout_from_env
 
 
 def _result(codes: list[list[str]], review: list[bool]) -> CodeResult:
@@ -126,7 +126,7 @@ def test_leave_out_codes_each_fold_without_its_occupations(tmp_path: Path) -> No
         "isco_code": ["6224", "7315", "2221"],
     }).to_csv(esco, index=False)
     config = PlatformConfig(index_sources=(IndexSource("esco", esco, name="esco_en"),))
-    layout = DataLayout(tmp_path / "data")
+    layout = layout_from_env(tmp_path / "data")
     built: list[frozenset[str]] = []
 
     def build(cfg: PlatformConfig) -> CodingService:

@@ -10,8 +10,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.demo.drop import write_demo_drop
+from isco_assets.resources.settings import layout_from_env
 from isco_assets.runner import run_pipeline
 
 pytestmark = pytest.mark.slow
@@ -24,7 +24,7 @@ COLUMNS = ("post_id", "job_title", "job_desc", "company", "country", "language",
 
 def test_planted_personal_data_is_nowhere_after_a_full_run(tmp_path: Path) -> None:
     root = tmp_path / "data"
-    layout = DataLayout(root)
+    layout = layout_from_env(root)
     posts = write_demo_drop(tmp_path / "incoming" / "posts.csv", 400, seed=7, bad_rows=0)
     with posts.open("a", newline="", encoding="utf-8") as fh:  # one planted row per column, and one in all
         writer = csv.writer(fh)

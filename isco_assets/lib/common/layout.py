@@ -1,17 +1,12 @@
-"""Where the platform keeps its state: everything under one data directory (ISCO_DATA_DIR)."""
+"""Where the platform keeps its state: everything under one data directory. The entry points choose it (from
+``ISCO_DATA_DIR`` and ``ISCO_CACHE_DIR``, ``resources/settings.py``); lib is handed a layout."""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DATA_DIR = "data"
-
-
-def _shared_cache() -> Path | None:
-    value = os.environ.get("ISCO_CACHE_DIR")
-    return Path(value).expanduser().resolve() if value else None
 
 
 @dataclass(frozen=True)
@@ -21,11 +16,7 @@ class DataLayout:
     folders, or the test suite's many, can share them."""
 
     root: Path
-    derived_root: Path | None = field(default_factory=_shared_cache)
-
-    @classmethod
-    def from_env(cls) -> DataLayout:
-        return cls(Path(os.environ.get("ISCO_DATA_DIR") or DEFAULT_DATA_DIR).expanduser().resolve())
+    derived_root: Path | None = None
 
     @property
     def landing(self) -> Path:

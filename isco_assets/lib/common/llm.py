@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -102,9 +101,9 @@ class LLMSettings:
                              f"{self.breaker_failures}")
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> LLMSettings | None:
-        """Settings from the ``ISCO_LLM_*`` variables of ENV_VARS; None when ``ISCO_LLM_PROVIDER`` is not set."""
-        env = os.environ if env is None else env
+    def from_env(cls, env: Mapping[str, str]) -> LLMSettings | None:
+        """Settings from the ``ISCO_LLM_*`` variables of ENV_VARS in ``env`` (the environment, handed down by the
+        entry point); None when ``ISCO_LLM_PROVIDER`` is not set."""
         if not env.get("ISCO_LLM_PROVIDER"):
             return None
         values = {name: kind(env[var]) for name, (var, kind) in ENV_VARS.items() if env.get(var)}

@@ -8,7 +8,6 @@ cache of that model starts from: a fresh machine does not spend minutes encoding
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -77,10 +76,10 @@ class SentenceTransformerEmbedder:
     @property
     def model(self):
         if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
 
-            self._model = SentenceTransformer(str(self.model_path), device=self.device)
+            # a packaged folder: never ask the hub for anything
+            self._model = SentenceTransformer(str(self.model_path), device=self.device, local_files_only=True)
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
