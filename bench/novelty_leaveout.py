@@ -43,7 +43,7 @@ from isco_assets.lib.config import bundled_sources, load_config
 from isco_assets.lib.discover.cluster_tracking import RegistryState
 from isco_assets.lib.discover.novelty import candidates_of, verdict_counts
 from isco_assets.lib.prepare.text import coding_title, normalize_title
-from isco_assets.resources.settings import embedding_model_from_env, layout_from_env
+from isco_assets.resources.environment import embedding_model_from_env, layout_from_env
 
 BENCH = Path(__file__).resolve().parent
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]

@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 
 from isco_assets.lib.demo.drop import write_demo_drop
-from isco_assets.resources.settings import layout_from_env
+from isco_assets.resources.environment import layout_from_env
 from isco_assets.runner import run_pipeline
 
 ASSETS = ("raw_job_posts", "job_posts", "translated_posts", "clean_posts", "post_embeddings", "isco_index",

@@ -46,7 +46,7 @@ from isco_assets.lib.discover.report import render_report, report_figures
 from isco_assets.lib.ingest.drops import PartnerSpec, read_drop
 from isco_assets.lib.prepare.language import LanguageDetector
 from isco_assets.lib.prepare.posts import clean_posts, masked_drop, union_posts
-from isco_assets.resources.settings import embedding_model_from_env, layout_from_env
+from isco_assets.resources.environment import embedding_model_from_env, layout_from_env
 
 MIB = 1024 * 1024
 

@@ -29,7 +29,7 @@ from isco_assets.lib.classify.index_sources import build_index_labels, language_
 from isco_assets.lib.classify.leaveout import leave_out_code, own_title_keys
 from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.config import PlatformConfig, load_config
-from isco_assets.resources.settings import embedding_model_from_env, layout_from_env
+from isco_assets.resources.environment import embedding_model_from_env, layout_from_env
 
 ROOT = Path(__file__).resolve().parents[1]
 JOBS = ROOT.parent / "shared" / "data" / "jobs"

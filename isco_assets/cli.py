@@ -18,7 +18,7 @@ from tqdm import tqdm
 from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import load_config
-from isco_assets.resources.settings import embedding_model_from_env, layout_from_env
+from isco_assets.resources.environment import embedding_model_from_env, layout_from_env
 
 if TYPE_CHECKING:
     from isco_assets.lib.classify.coder import CodeResult

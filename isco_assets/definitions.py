@@ -26,11 +26,12 @@ from isco_assets.defs.prepare import assets as prepare
 from isco_assets.defs.scrape.assets import scrape_definitions
 from isco_assets.defs.scrape.resources import JobBoardScraper
 from isco_assets.resources.compute import heavy_steps_from_env
+from isco_assets.resources.environment import layout_from_env
 from isco_assets.resources.landing import LandingZoneResource, landing_zone_from_env
 from isco_assets.resources.llm import namer_from_env, reranker_from_env
 from isco_assets.resources.parquet_io import ParquetIOManager
 from isco_assets.resources.services import EmbedderResource
-from isco_assets.resources.settings import PlatformSettings, layout_from_env
+from isco_assets.resources.settings import PlatformSettings
 from isco_assets.resources.translator import translator_from_env
 
 MODULES = [ingest, prepare, embed, classify, discover, feedback]

@@ -23,7 +23,7 @@ from dagster_azure.blob import (
 )
 
 from isco_assets.definitions import build_definitions
-from isco_assets.lib.common.storage import parse_connection_string
+from isco_assets.lib.common.blob_account import parse_connection_string
 from isco_assets.lib.ingest.landing import BlobLandingZone, LocalLandingZone
 from isco_assets.resources.landing import LandingZoneResource, landing_zone_from_env
 

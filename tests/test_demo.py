@@ -26,7 +26,7 @@ from isco_assets.lib.demo.drop import (
 from isco_assets.lib.discover.index_words import LabelWords
 from isco_assets.lib.prepare.glossary import gloss
 from isco_assets.lib.prepare.text import normalize_title
-from isco_assets.resources.settings import layout_from_env
+from isco_assets.resources.environment import layout_from_env
 
 
 @pytest.fixture(scope="module")

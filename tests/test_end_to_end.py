@@ -7,7 +7,7 @@ import pytest
 
 from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.demo.drop import EMERGING_KEYWORDS, write_demo_drop
-from isco_assets.resources.settings import layout_from_env
+from isco_assets.resources.environment import layout_from_env
 from isco_assets.runner import run_pipeline
 
 N_POSTS, BAD_ROWS = 1500, 12

@@ -22,7 +22,7 @@ from isco_assets.lib.feedback.feedback import (
     decisions_in_force,
     read_feedback,
 )
-from isco_assets.resources.settings import layout_from_env
+from isco_assets.resources.environment import layout_from_env
 
 TAXONOMY = load_taxonomy()
 RECEIVED = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -24,9 +24,10 @@ from isco_assets.defs.feedback.sensors import feedback_sensor
 from isco_assets.lib.feedback.export import export_candidates
 from isco_assets.lib.ingest.drops import parse_drop_id
 from isco_assets.lib.prepare.text import coding_text
+from isco_assets.resources.environment import layout_from_env
 from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.parquet_io import read_table
-from isco_assets.resources.settings import PlatformSettings, layout_from_env
+from isco_assets.resources.settings import PlatformSettings
 from isco_assets.runner import failure_message, run_pipeline
 
 LOG = dg.AssetKey("expert_feedback")

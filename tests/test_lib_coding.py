@@ -11,7 +11,7 @@ import pytest
 
 from isco_assets.lib.classify.coding import CodingService, title_languages
 from isco_assets.lib.config import CoderSettings, PlatformConfig
-from isco_assets.resources.settings import layout_from_env
+from isco_assets.resources.environment import layout_from_env
 
 COOKS = {"cocinero": "es", "cozinheiro": "pt", "cuoco": "it", "tukang masak": "ms"}
 ENGLISH_TITLES = PlatformConfig(index_sources=())

@@ -19,7 +19,7 @@ from isco_assets.lib.classify.coding import (
 )
 from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.config import CoderSettings, ConfigError, PlatformConfig, load_config
-from isco_assets.resources.settings import layout_from_env
+from isco_assets.resources.environment import layout_from_env
 
 FORKLIFT = "Operate the forklift truck in our warehouse, loading and unloading pallets."
 

@@ -14,7 +14,7 @@ from isco_assets.lib.classify.evaluation import METRIC_COLUMNS, accuracy_report,
 from isco_assets.lib.classify.leaveout import assign_folds, leave_out_code
 from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.config import CoderSettings, IndexSource, PlatformConfig
-from isco_assets.resources.settings import layout_from_env
+from isco_assets.resources.environment import layout_from_env
 
 
 def _result(codes: list[list[str]], review: list[bool]) -> CodeResult:

@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 
 from isco_assets.lib.demo.drop import write_demo_drop
-from isco_assets.resources.settings import layout_from_env
+from isco_assets.resources.environment import layout_from_env
 from isco_assets.runner import run_pipeline
 
 pytestmark = pytest.mark.slow

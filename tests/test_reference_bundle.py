@@ -17,7 +17,7 @@ import pytest
 from isco_assets.lib.classify.coding import multilingual_labels
 from isco_assets.lib.classify.index_sources import build_index_labels
 from isco_assets.lib.classify.taxonomy import load_taxonomy
-from isco_assets.lib.common.file_cache import cached
+from isco_assets.lib.common.storage import cached
 from isco_assets.lib.config import (
     BUNDLE_MANIFEST,
     CoderSettings,

@@ -22,7 +22,7 @@ from dagster_azure.blob import (
     AzureBlobStorageSASTokenCredential,
 )
 
-from isco_assets.lib.common.storage import parse_connection_string
+from isco_assets.lib.common.blob_account import parse_connection_string
 from isco_assets.lib.ingest.landing import BlobLandingZone, LandingZone, LocalLandingZone
 
 

@@ -8,8 +8,6 @@ partition key to frame, which lets a single-run backfill write many partitions a
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -17,12 +15,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from isco_assets.lib.common.storage import atomic_write
+
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
-    os.replace(tmp, path)  # readers never see a half-written table
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    atomic_write(path, lambda partial: pq.write_table(table, partial))  # readers never see a half-written table
 
 
 def read_table(path: Path) -> pd.DataFrame:

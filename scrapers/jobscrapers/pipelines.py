@@ -6,7 +6,6 @@ Every dropped posting is counted with its reason under ``jobscrapers/dropped/<re
 from __future__ import annotations
 
 import json
-import os
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
 
+from isco_assets.lib.common.storage import atomic_write
 from scrapers.jobscrapers.items import JobPosting
 from scrapers.jobscrapers.jobposting import filing_day
 from scrapers.jobscrapers.runner import OUTSIDE_DAYS, UNDATED_PAST
@@ -94,9 +94,7 @@ class LandingWriterPipeline(_Pipeline):
         folder = self.output / self.spider.site.name
         for day, rows in sorted(self.rows.items()):
             rows.sort(key=lambda r: (r["post_id"], r["url"]))
-            folder.mkdir(parents=True, exist_ok=True)
-            target = folder / f"{day.isoformat()}.jsonl"
-            partial = folder / f".{target.name}.partial"
-            partial.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-            os.replace(partial, target)
+            text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+            atomic_write(folder / f"{day.isoformat()}.jsonl",
+                         lambda path, text=text: path.write_text(text, encoding="utf-8"))
             self.crawler.stats.set_value(f"jobscrapers/items/{day.isoformat()}", len(rows))

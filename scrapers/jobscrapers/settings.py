@@ -5,7 +5,7 @@ contact, the robots.txt name, and the site's limits (``DEPTH_LIMIT``, ``CLOSESPI
 ``JOBSCRAPERS_MAX_PAGES``). ``-s NAME=VALUE`` on the command line overrides any of them.
 """
 
-from isco_assets.lib.common.layout import DataLayout
+from isco_assets.resources.environment import layout_from_env
 
 BOT_NAME = "jobscrapers"
 SPIDER_MODULES = ["scrapers.jobscrapers.spiders"]
@@ -55,7 +55,7 @@ EXTENSIONS = {
 
 # Where the writer puts <site>/<YYYY-MM-DD>.jsonl: the local landing zone unless told otherwise (the
 # Dagster asset points it at a work folder and copies the files into the configured landing zone).
-JOBSCRAPERS_OUTPUT = str(DataLayout.from_env().landing)
+JOBSCRAPERS_OUTPUT = str(layout_from_env().landing)
 JOBSCRAPERS_SITES = ""  # the site registry; empty: the file ISCO_SCRAPE_SITES names, else scrapers/sites.yaml
 JOBSCRAPERS_STATS_FILE = ""  # when set, the crawl's stats are written there as JSON at the end
 JOBSCRAPERS_MAX_PAGES = 0  # set from the site's limits; 0: no limit

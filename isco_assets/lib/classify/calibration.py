@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.isotonic import IsotonicRegression
 
+from isco_assets.lib.common.storage import atomic_write
+
 BINS = 10
 KINDS = ("main", "blended")  # the main model's vote alone; blended with a second model's
 
@@ -87,9 +89,8 @@ class Calibrations:
         return self.maps.get(kind) or next(iter(self.maps.values()))
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         raw = {kind: asdict(self.maps[kind]) for kind in KINDS if kind in self.maps}
-        path.write_text(json.dumps(raw, indent=1), encoding="utf-8")
+        atomic_write(path, lambda partial: partial.write_text(json.dumps(raw, indent=1), encoding="utf-8"))
 
     @classmethod
     def load(cls, path: Path) -> Calibrations:

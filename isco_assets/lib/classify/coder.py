@@ -34,7 +34,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from isco_assets.lib.classify.calibration import Calibrations
 from isco_assets.lib.classify.group_head import head_key, trained_head
 from isco_assets.lib.classify.taxonomy import IscoTaxonomy
-from isco_assets.lib.common.file_cache import cached, digest
+from isco_assets.lib.common.storage import cached, digest
 from isco_assets.lib.config import CoderSettings
 from isco_assets.lib.embed.embedding import native_bf16
 

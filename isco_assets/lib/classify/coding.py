@@ -23,6 +23,7 @@ from isco_assets.lib.classify.index_sources import build_index_labels, embed_ind
 from isco_assets.lib.classify.rerank import LLMReranker, rerank_coded_titles
 from isco_assets.lib.classify.taxonomy import IscoTaxonomy, load_taxonomy
 from isco_assets.lib.common.layout import DataLayout
+from isco_assets.lib.common.storage import atomic_write
 from isco_assets.lib.config import CoderSettings, PlatformConfig
 from isco_assets.lib.embed.embedding import Embedder, EmbeddingCache, Progress, make_embedder
 from isco_assets.lib.prepare.glossary import gloss
@@ -237,12 +238,10 @@ class CodedTitles:
         if new:
             fresh = result_frame(new, code(new), taxonomy)
             known = pd.concat([known, fresh], ignore_index=True) if len(known) else fresh
-            self.root.mkdir(parents=True, exist_ok=True)
-            partial = self.file.with_suffix(".tmp")
-            known.to_parquet(partial, index=False)
+            atomic_write(self.file, lambda path: known.to_parquet(path, index=False))
             for stale in self.root.glob("*.parquet"):
-                stale.unlink()
-            partial.replace(self.file)
+                if stale != self.file:
+                    stale.unlink()
         wanted = known[known["title_norm"].isin(set(titles))].reset_index(drop=True)
         return wanted, len(new)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from isco_assets.lib.common.file_cache import cached
+from isco_assets.lib.common.storage import atomic_write, cached
 from isco_assets.lib.embed.embedding import best_device
 
 HEAD_FORMAT = "1"
@@ -77,10 +77,7 @@ class GroupHead:
             return torch.softmax(logits, dim=1).numpy()
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".tmp")
-        torch.save(self.network.state_dict(), partial)
-        partial.replace(path)
+        atomic_write(path, lambda partial: torch.save(self.network.state_dict(), partial))
 
     @classmethod
     def load(cls, path: Path, dim: int, hidden: int, groups: int) -> GroupHead:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from isco_assets.lib.classify.taxonomy import IscoTaxonomy, load_taxonomy, normalize_unit_code
-from isco_assets.lib.common.file_cache import cached, digest, file_version, source_version
+from isco_assets.lib.common.storage import cached, digest, file_version, source_version
 from isco_assets.lib.config import Crosswalk, IndexSource
 from isco_assets.lib.embed.embedding import Embedder, EmbeddingCache, Progress
 from isco_assets.lib.prepare import text as text_module

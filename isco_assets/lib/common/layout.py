@@ -1,5 +1,5 @@
 """Where the platform keeps its state: everything under one data directory. The entry points choose it (from
-``ISCO_DATA_DIR`` and ``ISCO_CACHE_DIR``, ``resources/settings.py``); lib is handed a layout."""
+``ISCO_DATA_DIR`` and ``ISCO_CACHE_DIR``, ``resources/environment.py``); lib is handed a layout."""
 
 from __future__ import annotations
 

@@ -13,8 +13,6 @@ Each table is replaced atomically; a run that fails before saving leaves the reg
 
 from __future__ import annotations
 
-import os
-import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from isco_assets.lib.common.storage import atomic_write
 from isco_assets.lib.discover.clustering import NOISE, cluster_centroids, map_coordinates, summarize_clusters
 
 REGISTRY_FOLDER = "tracking"
@@ -238,12 +237,9 @@ class ClusterRegistry:
 
     def save(self, state: RegistryState, tables: tuple[str, ...] = TABLES) -> None:
         """Write ``tables`` of ``state`` (all by default); each file is replaced atomically."""
-        self.folder.mkdir(parents=True, exist_ok=True)
         for name in tables:
-            frame = getattr(state, name)
-            tmp = self.folder / f".{name}.{uuid.uuid4().hex}.tmp"
-            pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
-            os.replace(tmp, self.folder / f"{name}.parquet")
+            table = pa.Table.from_pandas(getattr(state, name), preserve_index=False)
+            atomic_write(self.folder / f"{name}.parquet", lambda path, table=table: pq.write_table(table, path))
 
 
 @dataclass(frozen=True)

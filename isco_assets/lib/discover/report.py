@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from isco_assets.lib.common.storage import atomic_write
 from isco_assets.lib.discover.clustering import NOISE
 
 REPORT_NAME = "novel_occupation_candidates.html"
@@ -165,9 +166,4 @@ def render_report(candidates: pd.DataFrame, assignments: pd.DataFrame, figures: 
 
 
 def write_report(document: str, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / REPORT_NAME
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(document, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic_write(folder / REPORT_NAME, lambda path: path.write_text(document, encoding="utf-8"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import Protocol
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from isco_assets.lib.common.storage import new_shard
 
 Progress = Callable[[int, int], None]
 CHUNK = 8192
@@ -185,13 +186,10 @@ class EmbeddingCache:
         return len(self._index)
 
     def _append(self, hashes: list[str], vectors: np.ndarray) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         dim = vectors.shape[1]
         flat = pa.array(vectors.reshape(-1), type=pa.float32())
         table = pa.table({"hash": hashes, "vector": pa.FixedSizeListArray.from_arrays(flat, dim)})
-        tmp = self.folder / f".{uuid.uuid4().hex}.tmp"
-        pq.write_table(table, tmp)
-        tmp.rename(self.folder / f"{uuid.uuid4().hex}.parquet")  # atomic: readers never see half a shard
+        new_shard(self.folder, lambda path: pq.write_table(table, path))
         assert self._index is not None
         start = len(self._index)
         self._index.update({h: start + i for i, h in enumerate(hashes)})

@@ -16,6 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from isco_assets.lib.classify.taxonomy import IscoTaxonomy
+from isco_assets.lib.common.storage import atomic_write
 from isco_assets.lib.feedback.export_cells import TITLE_SEPARATOR, csv_cell, is_formula_like, readable
 from isco_assets.lib.feedback.export_guide import GUIDE_SHEET, guide_rows
 from isco_assets.lib.feedback.feedback import DECISION_COLUMNS, DECISIONS, SHEETS
@@ -56,11 +57,17 @@ def export_candidates(candidates: pd.DataFrame, folder: Path, posts: pd.DataFram
     }
     paths = {"csv": folder / f"{EXPORT_NAME}.csv", "posts_csv": folder / f"{POSTS_SHEET}.csv",
              "xlsx": folder / f"{EXPORT_NAME}.xlsx"}
-    sheets[CANDIDATES_SHEET].map(csv_cell).to_csv(paths["csv"], index=False)
-    sheets[POSTS_SHEET].map(csv_cell).to_csv(paths["posts_csv"], index=False)
+    for key, name in (("csv", CANDIDATES_SHEET), ("posts_csv", POSTS_SHEET)):
+        cells = sheets[name].map(csv_cell)
+        atomic_write(paths[key], lambda path, cells=cells: cells.to_csv(path, index=False))
     guide = pd.DataFrame(guide_rows({name: list(frame.columns) for name, frame in sheets.items()}),
                          columns=["sheet", "column", "what it holds"])
-    with pd.ExcelWriter(paths["xlsx"], engine="openpyxl") as writer:
+    atomic_write(paths["xlsx"], lambda path: _workbook(path, sheets, guide))
+    return paths
+
+
+def _workbook(path: Path, sheets: dict[str, pd.DataFrame], guide: pd.DataFrame) -> None:
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in {**sheets, GUIDE_SHEET: guide}.items():
             frame.map(readable).to_excel(writer, sheet_name=name, index=False)
             _as_text(writer.sheets[name])
@@ -68,7 +75,6 @@ def export_candidates(candidates: pd.DataFrame, folder: Path, posts: pd.DataFram
             writer.sheets[name].freeze_panes = "A2"
             if name in SHEETS:
                 _decision_columns(writer.sheets[name], list(frame.columns), len(frame), SHEETS[name])
-    return paths
 
 
 def _as_text(sheet: Worksheet) -> None:

@@ -24,9 +24,7 @@ thousands of files arrive within a minute.
 from __future__ import annotations
 
 import json
-import os
 import re
-import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from isco_assets.lib.common.storage import atomic_write
 from isco_assets.lib.ingest.drops import (
     DropError,
     PartnerSpec,
@@ -132,11 +131,7 @@ class LocalLandingZone(LandingZone):
 
     def write(self, key: str, data: bytes) -> LandedFile:
         path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{uuid.uuid4().hex}.tmp")  # hidden from listings; short for any name
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-        return self._file(path)
+        return self._file(atomic_write(path, lambda partial: partial.write_bytes(data)))
 
     def url(self, key: str) -> str:
         return str(self.path(key))

@@ -4,11 +4,12 @@ only its own new texts (language detections, cleaned text)."""
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
+
+from isco_assets.lib.common.storage import new_shard
 
 COMPACT_AFTER = 16  # shards: when there are this many, the next write merges them into one
 
@@ -55,9 +56,6 @@ class TextCache:
         """A new shard (readers never see half of one); ``replaces``: the shards it holds too, removed after."""
         if self.folder is None:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f".{uuid.uuid4().hex}.tmp"
-        values.rename_axis("hash").reset_index().to_parquet(tmp, index=False)
-        tmp.rename(self.folder / f"{uuid.uuid4().hex}.parquet")
+        new_shard(self.folder, lambda path: values.rename_axis("hash").reset_index().to_parquet(path, index=False))
         for shard in replaces:
             shard.unlink(missing_ok=True)
