@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from isco_assets.lib.classify.coder import SecondOpinion
+from isco_assets.lib.classify.coder import MultilingualVote
 from isco_assets.lib.classify.coding import CodingService
 from isco_assets.lib.config import load_config
 from isco_assets.lib.demo.drop import generate_posts
@@ -57,7 +57,7 @@ def main() -> None:
     start = time.perf_counter()
     other = second.embedder.encode(chosen)
     encoded_second = time.perf_counter() - start
-    opinion = SecondOpinion(second.coder, other, np.ones(len(chosen), dtype=bool), second.weight)
+    opinion = MultilingualVote(second.coder, other, np.ones(len(chosen), dtype=bool), second.weight)
     start = time.perf_counter()
     service.coder.code(chosen, vectors[rows], second=opinion)
     coded_both = time.perf_counter() - start

@@ -159,7 +159,7 @@ def run_seed(data: Path, name: str, mode: str, n: int, seed: int, dump: Path | N
     service = CodingService.build(config, layout, model_path=embedding_model_from_env())
     unique, weights, vectors, _ = embed_titles(service, posts["title_norm"])
     coded, _ = code_posts(posts, service.coder.labels, service.embedder.model_id, service.coder.settings,
-                          layout.cache, taxonomy, lambda: service)
+                          layout, taxonomy, lambda: service)
     clustered = cluster_titles(unique, weights, vectors, config.clustering, RegistryState.empty(), "leaveout",
                                pd.Timestamp.now(tz="UTC"))
     judged, _ = rank(clustered, coded, taxonomy, service.coder.labels, config.novelty, config.coder.main_languages)

@@ -107,17 +107,17 @@ def process(
     taxonomy = load_taxonomy()
     at = pd.Timestamp.now(tz="UTC")
     with stages.stage("union"):
-        posts, union = union_posts(raw, LanguageDetector(cache_root=layout.cache / "languages"))
+        posts, union = union_posts(raw, LanguageDetector(cache_root=layout.language_cache))
     with stages.stage("clean"):
         posts, _ = clean_posts(posts.assign(title_en=posts["job_title"], desc_en=posts["job_desc"],
                                             title_language=posts["language"], desc_language=posts["language"]),
-                               layout.cache / "cleaning")
+                               layout.cleaning_cache)
         posts = posts.drop(columns=["job_desc", "desc_clean"])  # what discovery no longer needs
     with stages.stage("embed"):
         titles, weights, vectors, encoded = embed_titles(service, posts["title_norm"])
     with stages.stage("code"):
         coded, _ = code_posts(posts, service.coder.labels, service.embedder.model_id, service.coder.settings,
-                              layout.cache, taxonomy, lambda: service)
+                              layout, taxonomy, lambda: service)
     with stages.stage("cluster"):
         clustered = cluster_titles(titles, weights, vectors, load_config().clustering, state, run_id, at)
     with stages.stage("rank"):

@@ -344,7 +344,7 @@ def demo_main(argv: Sequence[str] | None = None) -> int:
     _config_arg(parser)
     args = parser.parse_args(argv)
     layout = layout_from_env()
-    path = write_demo_drop(layout.root / "demo" / f"demo_drop_{args.seed}.csv", args.posts, args.seed)
+    path = write_demo_drop(layout.demo_drops / f"demo_drop_{args.seed}.csv", args.posts, args.seed)
     print(f"wrote {path}")
     return run_main([str(path), *(["--config", args.config] if args.config else [])])
 
@@ -378,7 +378,7 @@ def finetune_main(argv: Sequence[str] | None = None) -> int:
 
     settings = FineTuneSettings(epochs=args.epochs, max_pairs=args.max_pairs, batch_size=args.batch_size)
     name = base.name if args.base_model else "all-MiniLM-L6-v2"
-    out = fine_tune(base, name, labels, layout.root / "models", settings, progress=progress)
+    out = fine_tune(base, name, labels, layout.models, settings, progress=progress)
     bar.close()
     print(f"saved {out}\nuse it with: export ISCO_EMBEDDING_MODEL={out}\ncompare with: isco-eval FILE --model {out}")
     return 0

@@ -113,6 +113,6 @@ def run_pipeline(
     if not result.success:
         outcome.failed_drops.append(f"pipeline: {failure_message(result)}")
         return outcome
-    outcome.candidates = read_table(layout.tables / "novel_occupation_candidates.parquet")
-    outcome.posts = len(read_table(layout.tables / "isco_codes.parquet"))
+    outcome.candidates = read_table(layout.table("novel_occupation_candidates"))
+    outcome.posts = len(read_table(layout.table("isco_codes")))
     return outcome

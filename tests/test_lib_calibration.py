@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from isco_assets.lib.classify.calibration import Calibration, Calibrations, calibration_error
-from isco_assets.lib.classify.coder import IscoCoder, SecondOpinion
+from isco_assets.lib.classify.coder import IscoCoder, MultilingualVote
 from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.config import CoderSettings, load_config
 
@@ -89,7 +89,7 @@ def test_coder_reports_calibrated_confidence_and_keeps_vote_shares(tmp_path: Pat
     np.testing.assert_allclose(calibrated.confidence, 0.1 + 0.5 * plain.votes[:, 0], rtol=1e-5)
     coder = IscoCoder(labels, vectors, load_taxonomy(), settings)
     seconded = coder.code(["software developer", "nurse"], query,
-                          second=SecondOpinion(coder, query, np.array([False, True]), 0.5))
+                          second=MultilingualVote(coder, query, np.array([False, True]), 0.5))
     np.testing.assert_allclose(seconded.confidence, [0.1 + 0.5 * plain.votes[0, 0], plain.votes[1, 0]], rtol=1e-5)
 
 

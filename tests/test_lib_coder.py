@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from isco_assets.lib.classify.coder import IscoCoder, SecondOpinion, result_frame
+from isco_assets.lib.classify.coder import IscoCoder, MultilingualVote, result_frame
 from isco_assets.lib.classify.group_head import GroupHead, trained_head
 from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.config import CoderSettings
@@ -219,7 +219,7 @@ def test_a_second_opinion_joins_the_vote_of_the_rows_it_covers() -> None:
     main = IscoCoder(labels, embed(labels["label_norm"].tolist()), load_taxonomy())
     second = IscoCoder(labels, _multilingual(labels["label_norm"].tolist()), load_taxonomy())
     texts = ["conductor camion", "conductor camion", "enfermera titulada"]
-    opinion = SecondOpinion(second, _multilingual(texts), np.array([True, False, True]), 0.5)
+    opinion = MultilingualVote(second, _multilingual(texts), np.array([True, False, True]), 0.5)
     result = main.code(texts, embed(texts), second=opinion)
     plain = main.code(texts, embed(texts))
     assert result.codes[:, 0].tolist()[::2] == ["8332", "2221"]  # the multilingual vote found them
@@ -240,13 +240,13 @@ def test_a_second_opinion_may_know_fewer_groups_never_more() -> None:
     at the groups it knows; a group the main coder lacks is an error."""
     other = _labels([*INDEX, ("5120", "cook")])
     second = IscoCoder(other, embed(other["label_norm"].tolist()), load_taxonomy())
-    opinion = SecondOpinion(second, embed(["cook"]), np.array([True]), 0.5)
+    opinion = MultilingualVote(second, embed(["cook"]), np.array([True]), 0.5)
     with pytest.raises(ValueError, match="subset of this coder's groups"):
         _coder().code(["cook"], embed(["cook"]), second=opinion)
     fewer = _labels([label for label in INDEX if label[0] != "2512"])
     subset = IscoCoder(fewer, embed(fewer["label_norm"].tolist()), load_taxonomy())
     texts = ["registered nurse", "software developer"]
-    both = _coder().code(texts, embed(texts), second=SecondOpinion(subset, embed(texts), np.ones(2, bool), 0.5))
+    both = _coder().code(texts, embed(texts), second=MultilingualVote(subset, embed(texts), np.ones(2, bool), 0.5))
     assert both.codes[:, 0].tolist() == ["2221", "2512"] and both.blended.all()
     np.testing.assert_allclose(both.votes.sum(axis=1), 1.0, atol=1e-5)
 

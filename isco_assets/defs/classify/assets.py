@@ -89,7 +89,7 @@ def isco_codes(
     with timed() as t:
         posts = clean_posts[["post_id", "post_key", "drop_id", "job_title", "title_norm", "title_code", "language",
                              "company", "desc_en", "desc_language"]]
-        frame, counts = code_posts(posts, isco_index, model.model_id, settings.config.coder, settings.layout.cache,
+        frame, counts = code_posts(posts, isco_index, model.model_id, settings.config.coder, settings.layout,
                                    settings.taxonomy, service, progress_logger(context, "encoding titles"), llm,
                                    expert_decisions)
     context.log.info(f"{counts['unique_titles']:,} unique titles for {len(frame):,} posts; "

@@ -143,7 +143,7 @@ def job_posts(context: dg.AssetExecutionContext, settings: PlatformSettings, raw
         superseded = sorted(set(states.stored) - current)
         if len(raw_job_posts):
             raw_job_posts = raw_job_posts[raw_job_posts["drop_id"].isin(current)]
-        detector = LanguageDetector(settings.config.languages, cache_root=settings.layout.cache / "languages")
+        detector = LanguageDetector(settings.config.languages, cache_root=settings.layout.language_cache)
         posts, stats = union_posts(raw_job_posts, detector)
     context.log.info(f"{stats.rows_in:,} rows, {stats.duplicates_removed:,} duplicates removed, "
                      f"{len(superseded)} superseded drop versions left out")

@@ -57,7 +57,7 @@ def translated_posts(
 )
 def clean_posts(settings: PlatformSettings, translated_posts: pd.DataFrame) -> dg.MaterializeResult:
     with timed() as t:
-        frame, cleaned = clean(translated_posts, settings.layout.cache / "cleaning")
+        frame, cleaned = clean(translated_posts, settings.layout.cleaning_cache)
     return dg.MaterializeResult(
         value=frame,
         metadata=table_metadata(frame, ["post_id", "job_title", "title_norm", "title_clean"],

@@ -102,7 +102,7 @@ def _scrape(
         crawl_days = DayRange(min(days), max(days))
         try:
             with tempfile.TemporaryDirectory(prefix=f"scrape-{site}-") as work:
-                result = scraper.crawl(site, crawl_days, Path(work), settings.layout.cache / "scrapy")
+                result = scraper.crawl(site, crawl_days, Path(work), settings.layout.scrape_cache)
                 landed = _land(landing_zone, partner, result)
         except (CrawlError, SiteRegistryError) as exc:
             failed[site] = str(exc)

@@ -10,10 +10,10 @@ elsewhere classified' group in the top k. With a calibration file in the setting
 calibrated chance that the first code is right (``calibration.py``, a map for votes blended with a second
 model's and one for the others); the vote shares stay in ``votes``.
 With ``head_weight`` set, the vote is blended with the probabilities of a head trained on all the index's labels
-(``group_head.py``). A ``SecondOpinion`` blends in, for some texts, the vote of a coder over the same labels in
+(``group_head.py``). A ``MultilingualVote`` blends in, for some texts, the vote of a coder over the same labels in
 another embedding model (a multilingual one for titles not in English); its label scores join this coder's on this
-coder's scale (``_aligned_best``). A ``ContextVote`` blends in, for some texts, this coder's vote for another reading
-of them (a title read with the start of its post's description, for titles that alone need review).
+coder's scale (``_aligned_best``). A ``DescriptionVote`` blends in, for some texts, this coder's vote for another
+reading of them (a title read with the start of its post's description, for titles that alone need review).
 Votes also roll up the hierarchy: the minor, sub-major and major group with the most summed votes, and their
 share, so a post too unsure for a unit group can still be used at the level it is sure of.
 """
@@ -58,12 +58,13 @@ class CodeResult:
     nec_flag: np.ndarray  # (n,) bool
     level_codes: np.ndarray  # (n, 3) str: minor, sub-major and major group with the most summed votes
     level_shares: np.ndarray  # (n, 3) float32: their vote shares
-    blended: np.ndarray  # (n,) bool: a second model's vote was blended in (``SecondOpinion``)
-    described: np.ndarray  # (n,) bool: the vote for the text read with its description was blended in (``ContextVote``)
+    blended: np.ndarray  # (n,) bool: a second model's vote was blended in (``MultilingualVote``)
+    described: np.ndarray  # (n,) bool: the vote for the text read with its description was blended in
+    # (``DescriptionVote``)
 
 
 @dataclass(frozen=True)
-class SecondOpinion:
+class MultilingualVote:
     """The vote of ``coder`` (same labels, another model) for the texts in ``rows``, blended in at ``weight``."""
 
     coder: IscoCoder
@@ -71,13 +72,13 @@ class SecondOpinion:
     rows: np.ndarray  # (n,) bool
     weight: float
 
-    def subset(self, rows: np.ndarray) -> SecondOpinion:
+    def subset(self, rows: np.ndarray) -> MultilingualVote:
         """The same opinion for the texts at ``rows`` (integer positions), in that order."""
-        return SecondOpinion(self.coder, self.vectors[rows], self.rows[rows], self.weight)
+        return MultilingualVote(self.coder, self.vectors[rows], self.rows[rows], self.weight)
 
 
 @dataclass(frozen=True)
-class ContextVote:
+class DescriptionVote:
     """This coder's vote for another reading of each text in ``rows`` (``texts``, encoded as ``vectors`` by the same
     model), blended in at ``weight``. Its label scores join the text's on the text's scale (``_aligned_best``), so each
     row's best score stays the text's own; the vote shares, and so the margin and the confidence, take the blend."""
@@ -210,8 +211,8 @@ class IscoCoder:
         return columns
 
     def code(
-        self, texts: Sequence[str], vectors: np.ndarray, top_k: int | None = None, second: SecondOpinion | None = None,
-        context: ContextVote | None = None,
+        self, texts: Sequence[str], vectors: np.ndarray, top_k: int | None = None,
+        second: MultilingualVote | None = None, context: DescriptionVote | None = None,
     ) -> CodeResult:
         columns = self._columns_of(second.coder) if second is not None else None
         k = min(top_k or self.settings.top_k, len(self.group_codes))

@@ -12,9 +12,9 @@ import pandas as pd
 
 from isco_assets.lib.classify.coder import (
     CodeResult,
-    ContextVote,
+    DescriptionVote,
     IscoCoder,
-    SecondOpinion,
+    MultilingualVote,
     merge_results,
     result_frame,
 )
@@ -35,11 +35,11 @@ def index_labels(config: PlatformConfig, layout: DataLayout, taxonomy: IscoTaxon
     """The index as the pipeline last built it: configured sources, the exclude list, and the titles experts
     accepted (the ``expert_decisions`` table, when the pipeline has one)."""
     labels = build_index_labels(taxonomy, config.index_sources, config.index_exclude, cache=layout.index_cache)
-    decisions = layout.tables / "expert_decisions.parquet"
+    decisions = layout.table("expert_decisions")
     return with_feedback_labels(labels, pd.read_parquet(decisions)) if decisions.is_file() else labels
 
 
-def description_contexts(
+def description_readings(
     titles: Sequence[str], descriptions: Sequence[str | None], languages: Sequence[str | None] | None,
     settings: CoderSettings,
 ) -> list[str]:
@@ -74,7 +74,7 @@ def multilingual_labels(labels: pd.DataFrame, settings: CoderSettings) -> pd.Dat
 
 
 @dataclass
-class SecondModel:
+class MultilingualModel:
     """``coder.multilingual_model`` over the index's labels: its vote joins the main model's for titles whose
     language is outside ``coder.main_languages``. MiniLM reads English well and other languages poorly; a
     multilingual model reads them better (on the Polish dev ads, a blend of the two at 0.5 took top-1 from 0.456
@@ -90,7 +90,7 @@ class SecondModel:
     def build(
         cls, labels: pd.DataFrame, settings: CoderSettings, layout: DataLayout, taxonomy: IscoTaxonomy,
         main_model_id: str, progress: Progress | None = None,
-    ) -> SecondModel | None:
+    ) -> MultilingualModel | None:
         """None when ``settings.multilingual_model`` is empty or is the main model."""
         if not multilingual_on(settings, main_model_id):
             return None
@@ -101,12 +101,12 @@ class SecondModel:
         coder = IscoCoder(labels, vectors, taxonomy, settings, layout.derived)
         return cls(coder, embedder, cache, settings.multilingual_weight)
 
-    def opinion(self, texts: Sequence[str], rows: np.ndarray, progress: Progress | None = None) -> SecondOpinion:
+    def opinion(self, texts: Sequence[str], rows: np.ndarray, progress: Progress | None = None) -> MultilingualVote:
         """Its vote for the ``texts`` (normalized for coding) in ``rows``."""
         chosen, _ = self.cache.embed([t for t, r in zip(texts, rows, strict=True) if r], self.embedder, progress)
         vectors = np.zeros((len(texts), chosen.shape[1]), dtype=np.float32)
         vectors[rows] = chosen
-        return SecondOpinion(self.coder, vectors, rows, self.weight)
+        return MultilingualVote(self.coder, vectors, rows, self.weight)
 
 
 class CodingService:
@@ -115,11 +115,11 @@ class CodingService:
 
     def __init__(
         self, coder: IscoCoder, embedder: Embedder, cache: EmbeddingCache, config: PlatformConfig,
-        make_second: Callable[[], SecondModel | None] | None = None,
+        make_second: Callable[[], MultilingualModel | None] | None = None,
     ):
         self.coder, self.embedder, self.cache, self.config = coder, embedder, cache, config
         self._make_second = make_second
-        self._second: SecondModel | None = None
+        self._second: MultilingualModel | None = None
 
     @classmethod
     def build(
@@ -143,10 +143,10 @@ class CodingService:
         coder = IscoCoder(labels, vectors, taxonomy, config.coder, layout.derived)
         cache = EmbeddingCache(layout.embedding_cache, embedder.model_id)
         return cls(coder, embedder, cache, config,
-                   lambda: SecondModel.build(labels, config.coder, layout, taxonomy, embedder.model_id, progress))
+                   lambda: MultilingualModel.build(labels, config.coder, layout, taxonomy, embedder.model_id, progress))
 
     @property
-    def second(self) -> SecondModel | None:
+    def second(self) -> MultilingualModel | None:
         if self._make_second is not None:
             self._second, self._make_second = self._make_second(), None
         return self._second
@@ -158,12 +158,12 @@ class CodingService:
         """Normalize like the pipeline does for coding, and code. ``languages``: each text's language, for the
         multilingual model and the glossary; detected among the config's languages when not given and either is on.
         ``descriptions``: each post's description, in the same language as its title; read for the titles that
-        alone need review (``description_contexts``)."""
+        alone need review (``description_readings``)."""
         if languages is None and (self.config.coder.glossary or multilingual_on(self.config.coder,
                                                                                self.embedder.model_id)):
             languages = [d.language for d in LanguageDetector(self.config.languages).detect(list(texts))]
         normalized = [coding_text(t) for t in texts]
-        contexts = (description_contexts(normalized, descriptions, languages, self.config.coder)
+        contexts = (description_readings(normalized, descriptions, languages, self.config.coder)
                     if descriptions is not None else None)
         return self.code_normalized(normalized, top_k, progress, languages, contexts)
 
@@ -173,7 +173,7 @@ class CodingService:
     ) -> CodeResult:
         """Code texts already normalized for coding (``coding_text``): embed through the cache, and blend in the
         multilingual model's vote for the texts in a language outside ``coder.main_languages``. ``contexts``: for
-        each text, another reading ("" for none; ``description_contexts``), whose vote is blended in at
+        each text, another reading ("" for none; ``description_readings``), whose vote is blended in at
         ``coder.description_weight`` where the text alone needs review."""
         rows = outside(self.config.coder.main_languages, languages) if languages is not None else None
         opinion = None
@@ -190,7 +190,7 @@ class CodingService:
             return result
         # post-specific texts: encoded directly, so they do not pile up in the embedding cache
         read = [contexts[i] for i in ambiguous]
-        vote = ContextVote(read, self.embedder.encode(read), np.ones(len(ambiguous), dtype=bool),
+        vote = DescriptionVote(read, self.embedder.encode(read), np.ones(len(ambiguous), dtype=bool),
                            self.config.coder.description_weight)
         again = self.coder.code([texts[i] for i in ambiguous], vectors[ambiguous], top_k,
                                 opinion.subset(ambiguous) if opinion is not None else None, vote)
@@ -252,10 +252,10 @@ def describe_ambiguous_posts(
 ) -> tuple[pd.DataFrame, int]:
     """``posts`` (one row per post: ``title_code``, ``desc_en``, ``desc_language`` and its title's ``result_frame``
     columns) with the posts whose title alone needs review, not re-ranked by an LLM, and whose description the coder
-    reads, coded again with the description (``description_contexts``); and how many of their readings were new.
+    reads, coded again with the description (``description_readings``); and how many of their readings were new.
     ``code(titles, readings)`` codes new readings; ``earlier`` keeps them, so a reading is coded once."""
     posts = posts.reset_index(drop=True)
-    readings = pd.Series(description_contexts(posts["title_code"].tolist(), posts["desc_en"].tolist(),
+    readings = pd.Series(description_readings(posts["title_code"].tolist(), posts["desc_en"].tolist(),
                                               posts["desc_language"].tolist(), settings), index=posts.index)
     reranked = posts["reranked"].fillna(False).astype(bool) if "reranked" in posts else False
     chosen = posts["needs_review"].fillna(False).astype(bool) & (readings != "") & ~reranked
@@ -273,16 +273,16 @@ def describe_ambiguous_posts(
 
 
 def code_posts(
-    posts: pd.DataFrame, index: pd.DataFrame, model_id: str, settings: CoderSettings, cache: Path,
+    posts: pd.DataFrame, index: pd.DataFrame, model_id: str, settings: CoderSettings, layout: DataLayout,
     taxonomy: IscoTaxonomy, service: Callable[[], CodingService], progress: Progress | None = None,
     reranker: LLMReranker | None = None, decisions: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int | object]]:
     """Every post (``title_code``, ``language`` or ``title_language``, ``desc_en``, ``desc_language``) with the
     coder's columns, end to end, the one way the asset, the commands and the benchmarks code posts: each distinct
     ``title_code`` coded once, titles coded before against the same ``index``, model and settings read back
-    (``cache``/codes), with the multilingual vote for titles outside the main languages; the titles that need review
-    re-ranked where an LLM ``reranker`` is given; the posts whose title alone still needs review read again with
-    their description (``cache``/codes_described); and the experts' recodes among ``decisions`` applied.
+    (``layout.coded_titles``), with the multilingual vote for titles outside the main languages; the titles that need
+    review re-ranked where an LLM ``reranker`` is given; the posts whose title alone still needs review read again with
+    their description (``layout.coded_readings``); and the experts' recodes among ``decisions`` applied.
     ``service()`` gives the coding service, called only when something new must be coded. Also the run's counts
     (unique titles, newly coded, multilingual votes, new readings) and the re-ranker's report."""
     titles = posts["title_code"].drop_duplicates().tolist()
@@ -292,10 +292,10 @@ def code_posts(
         return service().code_normalized(texts, progress=progress, languages=[languages[t] for t in texts],
                                          contexts=readings)
 
-    coded, new = CodedTitles(cache / "codes", index, model_id, settings).code(titles, code, taxonomy)
+    coded, new = CodedTitles(layout.coded_titles, index, model_id, settings).code(titles, code, taxonomy)
     coded, rerank = rerank_coded_titles(reranker, coded)
     frame = posts.merge(coded.rename(columns={"title_norm": "title_code"}), on="title_code", how="left")
-    described = CodedTitles(cache / "codes_described", index, model_id, settings)
+    described = CodedTitles(layout.coded_readings, index, model_id, settings)
     frame, new_readings = describe_ambiguous_posts(frame, settings, described, taxonomy, code)
     frame = apply_recodes(frame.drop(columns=["desc_en", "desc_language"]), decisions, taxonomy)
     counts = {"unique_titles": len(titles), "newly_coded": new, "newly_coded_readings": new_readings,

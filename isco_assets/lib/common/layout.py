@@ -43,6 +43,44 @@ class DataLayout:
         """The index's normalized labels, by source files and code version (``build_index_labels``)."""
         return self.derived / "index"
 
+    def table(self, name: str) -> Path:
+        """An asset's table, as the Parquet IO manager writes it."""
+        return self.tables / f"{name}.parquet"
+
+    @property
+    def language_cache(self) -> Path:
+        """Language detections by text (``LanguageDetector``)."""
+        return self.cache / "languages"
+
+    @property
+    def cleaning_cache(self) -> Path:
+        """Cleaned titles and descriptions by text (``clean_posts``)."""
+        return self.cache / "cleaning"
+
+    @property
+    def coded_titles(self) -> Path:
+        """Titles coded against an index, model and settings (``code_posts``)."""
+        return self.cache / "codes"
+
+    @property
+    def coded_readings(self) -> Path:
+        """Titles read with their post's description, coded (``code_posts``)."""
+        return self.cache / "codes_described"
+
+    @property
+    def scrape_cache(self) -> Path:
+        """Scrapy's HTTP cache and job state."""
+        return self.cache / "scrapy"
+
+    @property
+    def demo_drops(self) -> Path:
+        return self.root / "demo"
+
+    @property
+    def models(self) -> Path:
+        """Fine-tuned embedding models, by version (``isco-finetune``)."""
+        return self.root / "models"
+
     @property
     def exports(self) -> Path:
         return self.root / "exports"
