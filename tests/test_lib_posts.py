@@ -88,7 +88,6 @@ def translated(frame: pd.DataFrame) -> pd.DataFrame:
 def reference_cleaning(frame: pd.DataFrame) -> pd.DataFrame:
     """Every post cleaned on its own, as the pipeline did before the cache."""
     out = frame.copy()
-    out["title_clean"] = [clean_text(t, lang) for t, lang in zip(out["title_en"], out["title_language"], strict=True)]
     out["desc_clean"] = [clean_text(t, lang) for t, lang in zip(out["desc_en"], out["desc_language"], strict=True)]
     out["title_norm"] = out["title_en"].map(normalize_title)
     empty = out["title_norm"] == ""
@@ -105,9 +104,8 @@ def test_cleaning_equals_cleaning_every_post(detector) -> None:
     cleaned, computed = posts.clean_posts(frame)
     pd.testing.assert_frame_equal(cleaned, reference_cleaning(frame))
     assert cleaned.loc[1, "title_norm"] == "senior java developer"
-    # distinct (language, text) pairs of titles and descriptions, plus distinct titles
-    pairs = {*zip(frame["title_language"], frame["title_en"], strict=True),
-             *zip(frame["desc_language"].fillna(""), frame["desc_en"], strict=True)}
+    # distinct (language, text) pairs of descriptions, plus distinct titles
+    pairs = set(zip(frame["desc_language"].fillna(""), frame["desc_en"], strict=True))
     assert computed == len(pairs) + frame["title_en"].nunique()
 
 
@@ -119,8 +117,8 @@ def test_a_new_drop_cleans_only_its_new_texts(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(posts, "clean_text", lambda text, lang: calls.append(text) or clean_text(text, lang))
     cleaned, computed = posts.clean_posts(translated(both), tmp_path)
     new = both[both["drop_id"] == "b"]
-    assert sorted(calls) == sorted([*new["job_title"], *new["job_desc"]]), "only drop b's posts are cleaned"
-    assert computed == 2 * len(new) + len(new)  # their titles, descriptions, and title forms
+    assert sorted(calls) == sorted(new["job_desc"]), "only drop b's posts are cleaned"
+    assert computed == len(new) + len(new)  # their descriptions and title forms
     pd.testing.assert_frame_equal(cleaned, reference_cleaning(translated(both)))
     calls.clear()
     assert posts.clean_posts(translated(both), tmp_path)[1] == 0 and calls == []

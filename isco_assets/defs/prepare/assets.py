@@ -50,8 +50,9 @@ def translated_posts(
 @dg.asset(
     group_name=GROUP,
     automation_condition=dg.AutomationCondition.eager(),
-    description="The ILO pilot's cleaning (lower case, HTML stripped, stop words removed per language) and a "
-    "normalized title without seniority, gender markers, locations and codes; originals kept beside. Cleaned "
+    description="The ILO pilot's cleaning of the description (lower case, HTML stripped, stop words removed per "
+    "language) and the title normalized without seniority, gender markers, locations and codes, for grouping "
+    "(title_norm) and for coding (title_code); originals kept beside. Cleaned "
     "texts are cached by (text, language) under cache/cleaning/, so a new drop cleans only its new texts "
     "(metadata: texts_cleaned).",
 )
@@ -60,7 +61,7 @@ def clean_posts(settings: PlatformSettings, translated_posts: pd.DataFrame) -> d
         frame, cleaned = clean(translated_posts, settings.layout.cleaning_cache)
     return dg.MaterializeResult(
         value=frame,
-        metadata=table_metadata(frame, ["post_id", "job_title", "title_norm", "title_clean"],
+        metadata=table_metadata(frame, ["post_id", "job_title", "title_norm", "title_code"],
                                 unique_titles=int(frame["title_norm"].nunique()), texts_cleaned=cleaned,
                                 seconds=t["seconds"]),
     )

@@ -85,20 +85,20 @@ def union_posts(raw: pd.DataFrame, detector: LanguageDetector) -> tuple[pd.DataF
 
 
 def clean_posts(translated: pd.DataFrame, cache_root: Path | None = None) -> tuple[pd.DataFrame, int]:
-    """The pilot's cleaned text plus a normalized title, the original columns beside them; and how many distinct
-    texts were cleaned now. Each distinct text is cleaned once, and with ``cache_root`` once across runs: a new
-    drop cleans only its own new texts."""
+    """The pilot's cleaned description (``desc_clean``) and the title in the two forms the platform reads: grouped
+    (``title_norm``, what clusters and candidates key on) and coded (``title_code``, every segment the coder reads);
+    the original columns beside them; and how many distinct texts were cleaned now. Each distinct text is cleaned
+    once, and with ``cache_root`` once across runs: a new drop cleans only its own new texts."""
     frame = translated.copy()
     folder = _cleaning_folder(cache_root) if cache_root is not None else None
     # stop words of the language the text is in now: the target language where it was translated
-    texts = pd.concat([frame["title_en"], frame["desc_en"]], ignore_index=True).fillna("").astype(str)
-    languages = pd.concat([frame["title_language"], frame["desc_language"]], ignore_index=True).fillna("").astype(str)
-    cleaned, n_clean = TextCache(folder / "clean" if folder else None).get((languages + _KEY_SEP + texts).tolist(),
-                                                                           _clean)
-    frame["title_clean"] = cleaned["clean"].to_numpy()[: len(frame)]
-    frame["desc_clean"] = cleaned["clean"].to_numpy()[len(frame):]
-    titles, n_titles = TextCache(folder / "titles" if folder else None).get(texts[: len(frame)].tolist(),
-                                                                            _title_forms)
+    descriptions = frame["desc_en"].fillna("").astype(str)
+    languages = frame["desc_language"].fillna("").astype(str)
+    cleaned, n_clean = TextCache(folder / "clean" if folder else None).get(
+        (languages + _KEY_SEP + descriptions).tolist(), _clean)
+    frame["desc_clean"] = cleaned["clean"].to_numpy()
+    titles, n_titles = TextCache(folder / "titles" if folder else None).get(
+        frame["title_en"].fillna("").astype(str).tolist(), _title_forms)
     frame["title_norm"] = titles["norm"].to_numpy()
     # a title made only of noise words keeps its lower-cased original rather than becoming empty
     empty = frame["title_norm"] == ""
