@@ -60,7 +60,7 @@ def test_defaults() -> None:
         assert config.languages == DEFAULT_LANGUAGES
         assert list(config.partners) == ["generic"]
         assert config.partner("generic") == PartnerSpec("generic")
-        assert config.index_sources == bundled_sources()  # the reference bundle (tests/test_reference_bundle.py)
+        assert config.index_sources == bundled_sources()  # the bundle: tests/classify/test_reference_bundle.py
         assert config.coder == CoderSettings()
         assert config.clustering == ClusterSettings()
         assert config.source_file is None

@@ -2,7 +2,7 @@
 own port), through real ``scrapy crawl`` subprocesses, and a scrape partition materialized in Dagster
 followed into ``job_posts``.
 
-The boards (``tests/fixtures/jobboard/<site>/``) are templates: ``${base}`` is the site's URL and
+The boards (``tests/scrape/fixtures/jobboard/<site>/``) are templates: ``${base}`` is the site's URL and
 ``${day_N}`` the date N days before today (UTC), so the postings' dates fall where the tests expect them.
 alpha: JSON-LD pages listed by a sitemap index that robots.txt names, a path robots.txt disallows, malformed
 JSON-LD (one broken, one only lenient parsers read), the same posting under two URLs, a page that answers

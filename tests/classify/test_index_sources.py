@@ -19,7 +19,7 @@ from isco_assets.lib.classify.index_sources import (
 from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.config import ConfigError, Crosswalk, IndexSource, load_config
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
