@@ -33,7 +33,7 @@ from isco_assets.lib.classify.index_sources import crosswalk_targets
 from isco_assets.lib.classify.leaveout import leave_out_code, leave_out_plan
 from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.config import IndexSource, PlatformConfig, load_config
-from isco_assets.resources.environment import embedding_model_from_env, layout_from_env
+from isco_assets.resources.environment import config_from_env, layout_from_env
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -105,7 +105,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    config = load_config(args.config)
+    config = config_from_env(args.config)
     added = tuple(s for file in args.add for s in load_config(file).index_sources if not s.bundled)
     config = dataclasses.replace(config, index_sources=config.index_sources + added)
     onet = [s for s in load_config(args.onet_config).index_sources if s.kind == "onet"] if args.onet_config else []
@@ -116,11 +116,10 @@ def main() -> None:
         jobs_set("esco_v1.1_en (leave-out)", "esco_v1_1_en_occupation_titles.csv", args.sample, config, "esco_uri"),
         *([onet_set(onet[0], onet[0] in config.index_sources, args.sample)] if onet else []),
     ]
-    model = embedding_model_from_env()
-    direct = functools.cache(lambda: CodingService.build(config, layout, model_path=model))  # one index: direct sets
+    direct = functools.cache(lambda: CodingService.build(config, layout))  # one index: direct sets
 
     def build(cfg: PlatformConfig) -> CodingService:
-        return CodingService.build(cfg, layout, model_path=model)
+        return CodingService.build(cfg, layout)
 
     rows = [evaluate(s, config, direct, build, args.folds) for s in sets]
     if args.json:

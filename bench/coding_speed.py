@@ -18,11 +18,10 @@ import numpy as np
 
 from isco_assets.lib.classify.coder import MultilingualVote
 from isco_assets.lib.classify.coding import CodingService
-from isco_assets.lib.config import load_config
 from isco_assets.lib.demo.drop import generate_posts
 from isco_assets.lib.prepare.language import outside
 from isco_assets.lib.prepare.text import coding_title
-from isco_assets.resources.environment import embedding_model_from_env, layout_from_env
+from isco_assets.resources.environment import config_from_env, layout_from_env
 
 
 def main() -> None:
@@ -30,7 +29,7 @@ def main() -> None:
     parser.add_argument("--config", default="")
     parser.add_argument("--titles", type=int, default=5000)
     args = parser.parse_args()
-    service = CodingService.build(load_config(args.config), layout_from_env(), model_path=embedding_model_from_env())
+    service = CodingService.build(config_from_env(args.config), layout_from_env())
     language: dict[str, str] = {}
     seed = 0
     while len(language) < args.titles:

@@ -39,11 +39,11 @@ from stages import cluster_titles, embed_titles, rank
 from isco_assets.lib.classify.coding import CodingService, code_posts
 from isco_assets.lib.classify.index_sources import build_index_labels, label_key
 from isco_assets.lib.classify.taxonomy import load_taxonomy
-from isco_assets.lib.config import bundled_sources, load_config
+from isco_assets.lib.config import bundled_sources
 from isco_assets.lib.discover.cluster_tracking import RegistryState
 from isco_assets.lib.discover.novelty import candidates_of, verdict_counts
 from isco_assets.lib.prepare.text import coding_title, normalize_title
-from isco_assets.resources.environment import embedding_model_from_env, layout_from_env
+from isco_assets.resources.environment import config_from_env, layout_from_env
 
 BENCH = Path(__file__).resolve().parent
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
@@ -154,9 +154,9 @@ def run_seed(data: Path, name: str, mode: str, n: int, seed: int, dump: Path | N
         exclude.write_text("\n".join(exclusions(titles, mode, removed)) + "\n", encoding="utf-8")
         settings = Path(tmp) / "leaveout.yaml"
         settings.write_text(yaml.safe_dump({"index": {"exclude_files": [str(exclude)]}}), encoding="utf-8")
-        config = load_config(settings)
+        config = config_from_env(str(settings))
     layout = layout_from_env()
-    service = CodingService.build(config, layout, model_path=embedding_model_from_env())
+    service = CodingService.build(config, layout)
     unique, weights, vectors, _ = embed_titles(service, posts["title_norm"])
     coded, _ = code_posts(posts, service.coder.labels, service.embedder.model_id, service.coder.settings,
                           layout, taxonomy, lambda: service)

@@ -46,7 +46,7 @@ from isco_assets.lib.discover.report import render_report, report_figures
 from isco_assets.lib.ingest.drops import PartnerSpec, read_drop
 from isco_assets.lib.prepare.language import LanguageDetector
 from isco_assets.lib.prepare.posts import clean_posts, masked_drop, union_posts
-from isco_assets.resources.environment import embedding_model_from_env, layout_from_env
+from isco_assets.resources.environment import config_from_env, layout_from_env
 
 MIB = 1024 * 1024
 
@@ -163,8 +163,7 @@ def main() -> None:
               f"({big.stat().st_size / MIB:,.0f} MiB CSV)")
         with_index = Stages("index")
         with with_index.stage("index"):
-            service = CodingService.build(load_config(args.config or None), layout,
-                                          model_path=embedding_model_from_env())
+            service = CodingService.build(config_from_env(args.config or ""), layout)
         print(with_index.table())
         first = Stages(f"{args.posts:,} posts, cold")
         raw = read(first, big, "generic__big.csv__0000000001")

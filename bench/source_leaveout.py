@@ -28,8 +28,8 @@ from isco_assets.lib.classify.evaluation import accuracy_report, gold_codes
 from isco_assets.lib.classify.index_sources import build_index_labels, language_key
 from isco_assets.lib.classify.leaveout import leave_out_code, own_title_keys
 from isco_assets.lib.classify.taxonomy import load_taxonomy
-from isco_assets.lib.config import PlatformConfig, load_config
-from isco_assets.resources.environment import embedding_model_from_env, layout_from_env
+from isco_assets.lib.config import PlatformConfig
+from isco_assets.resources.environment import config_from_env, layout_from_env
 
 ROOT = Path(__file__).resolve().parents[1]
 JOBS = ROOT.parent / "shared" / "data" / "jobs"
@@ -91,11 +91,11 @@ def main() -> None:
                         help="default: all, before, and without:<each bundled source>")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    config = load_config(args.config)
+    config = config_from_env(args.config)
     config = dataclasses.replace(config, coder=dataclasses.replace(config.coder, head_weight=args.head_weight,
                                                                    calibration=""))
     names = args.variants or ["all", "before", *(f"without:{s.name}" for s in config.index_sources if s.bundled)]
-    layout, model = layout_from_env(), embedding_model_from_env()
+    layout = layout_from_env()
     labelled = sets(config, args.jobbert, args.per_language, args.seed)
     rows = []
     for name in names:
@@ -103,7 +103,7 @@ def main() -> None:
         for item in labelled:
             start = time.perf_counter()
             result = leave_out_code(chosen, item["texts"], item["keys"], args.folds,
-                                    lambda cfg: CodingService.build(cfg, layout, model_path=model),
+                                    lambda cfg: CodingService.build(cfg, layout),
                                     own_titles=item["own"], languages=item["languages"])
             overall = accuracy_report(item["gold"], result, settings=chosen.coder)["overall"]
             rows.append({"variant": name, "set": item["name"], "n": len(item["texts"]),

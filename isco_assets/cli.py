@@ -17,8 +17,7 @@ from tqdm import tqdm
 
 from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.common.layout import DataLayout
-from isco_assets.lib.config import load_config
-from isco_assets.resources.environment import embedding_model_from_env, layout_from_env
+from isco_assets.resources.environment import config_from_env, layout_from_env, llm_settings_from_env
 
 if TYPE_CHECKING:
     from isco_assets.lib.classify.coder import CodeResult
@@ -64,8 +63,8 @@ def _service(config_path: str, model_path: str = ""):
 
     _say_progress()
     return CodingService.build(
-        load_config(config_path), layout_from_env(), _Bar("encoding index labels"),
-        model_path or embedding_model_from_env(),
+        config_from_env(config_path), layout_from_env(), _Bar("encoding index labels"),
+        model_path,
     )
 
 
@@ -116,7 +115,7 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
     from isco_assets.lib.classify.coding import CodingService
     from isco_assets.lib.classify.evaluation import accuracy_report, gold_codes
     from isco_assets.lib.classify.leaveout import leave_out_code, leave_out_plan
-    from isco_assets.lib.classify.rerank import CANDIDATES, rerank_from_env, top
+    from isco_assets.lib.classify.rerank import CANDIDATES, rerank_codes, top
 
     parser = argparse.ArgumentParser(prog="isco-eval", description="Accuracy of the coder on a labelled CSV.",
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -160,7 +159,7 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
     languages = frame[args.lang_col].tolist() if args.lang_col in frame.columns else None
     sources = frame[args.source_col].tolist() if args.source_col in frame.columns else None
     descriptions = frame[args.desc_col].tolist() if args.desc_col in frame.columns else None
-    config, layout, texts = load_config(args.config), layout_from_env(), frame[args.text_col].tolist()
+    config, layout, texts = config_from_env(args.config), layout_from_env(), frame[args.text_col].tolist()
     _say_progress()
     # a file the index learns from as coded posts is graded with each fold's own titles left out
     keys, own_titles = leave_out_plan(config, args.file, texts,
@@ -173,7 +172,7 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
             if keys is not None:
                 print(f"fold {len(services) + 1} of {args.folds}: building its index", file=sys.stderr)
             services.append(CodingService.build(cfg, layout, _Bar("encoding index labels"),
-                                                model or embedding_model_from_env()))
+                                                model))
             return services[-1]
 
         if keys is not None:
@@ -186,8 +185,8 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
                                     f"{args.file.name}, {services[0].embedder.model_id}, {len(texts)} rows")
         if args.rerank:
             retrieval = accuracy_report(gold.tolist(), top(result, 5), languages, sources, config.coder)["overall"]
-            result, reranked = rerank_from_env(texts, result, layout.cache, os.environ,
-                                                 descriptions=descriptions)
+            result, reranked = rerank_codes(texts, result, layout.cache, llm_settings_from_env(config),
+                                            descriptions=descriptions)
         report = accuracy_report(gold.tolist(), result, languages, sources, config.coder)
         report.update(file=str(args.file), model=services[0].embedder.model_id, rows=len(frame) + skipped,
                       skipped_invalid_gold=skipped)
@@ -275,7 +274,7 @@ def index_main(argv: Sequence[str] | None = None) -> int:
         for file, count in write_bundle_vectors(layout_from_env(), _Bar).items():
             print(f"wrote {file}: {count:,} label vectors")
         return 0
-    report = index_report(load_config(args.config), load_taxonomy(), args.few)
+    report = index_report(config_from_env(args.config), load_taxonomy(), args.few)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
@@ -359,16 +358,18 @@ def finetune_main(argv: Sequence[str] | None = None) -> int:
         description="Fine-tune the embedding model on the index labels (and accepted feedback in the index); "
         "saves a versioned model under $ISCO_DATA_DIR/models/ for ISCO_EMBEDDING_MODEL.",
     )
-    parser.add_argument("--base-model", default=os.environ.get("ISCO_EMBEDDING_MODEL", ""),
-                        help="model folder to start from (default: the packaged all-MiniLM-L6-v2)")
+    parser.add_argument("--base-model", default="",
+                        help="model folder to start from (default: embedding.model, ISCO_EMBEDDING_MODEL, when it is a "
+                        "folder, else the packaged all-MiniLM-L6-v2)")
     parser.add_argument("--epochs", type=int, default=FineTuneSettings.epochs)
     parser.add_argument("--max-pairs", type=int, default=FineTuneSettings.max_pairs)
     parser.add_argument("--batch-size", type=int, default=FineTuneSettings.batch_size)
     _config_arg(parser)
     args = parser.parse_args(argv)
-    layout = layout_from_env()
-    labels = index_labels(load_config(args.config), layout, load_taxonomy())
-    base = Path(args.base_model) if args.base_model else default_model_path()
+    layout, config = layout_from_env(), config_from_env(args.config)
+    labels = index_labels(config, layout, load_taxonomy())
+    chosen = args.base_model or (config.embedding.model if Path(config.embedding.model).is_dir() else "")
+    base = Path(chosen) if chosen else default_model_path()
     bar = tqdm(desc="fine-tuning", unit="batch", file=sys.stderr)
 
     def progress(step: int, total: int, loss: float) -> None:
@@ -377,7 +378,7 @@ def finetune_main(argv: Sequence[str] | None = None) -> int:
         bar.set_postfix(loss=f"{loss:.3f}")
 
     settings = FineTuneSettings(epochs=args.epochs, max_pairs=args.max_pairs, batch_size=args.batch_size)
-    name = base.name if args.base_model else "all-MiniLM-L6-v2"
+    name = base.name if chosen else "all-MiniLM-L6-v2"
     out = fine_tune(base, name, labels, layout.models, settings, progress=progress)
     bar.close()
     print(f"saved {out}\nuse it with: export ISCO_EMBEDDING_MODEL={out}\ncompare with: isco-eval FILE --model {out}")

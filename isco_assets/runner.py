@@ -12,10 +12,10 @@ import pandas as pd
 from isco_assets.defs.ingest.drop_states import RUNNER_TAG, dead_runner_runs, drop_states, runner_tag
 from isco_assets.defs.partitions import drops_partitions
 from isco_assets.lib.common.layout import DataLayout
-from isco_assets.lib.config import load_config
 from isco_assets.lib.ingest.drops import PartnerSpec
 from isco_assets.lib.ingest.landing import LocalLandingZone, identify, scan
 from isco_assets.lib.ingest.partners import GENERIC
+from isco_assets.resources.environment import config_from_env
 from isco_assets.resources.landing import LandingZoneResource
 from isco_assets.resources.parquet_io import read_table
 
@@ -103,7 +103,7 @@ def run_pipeline(
 
     instance = instance or dg.DagsterInstance.get()
     defs = build_definitions(str(layout.root), config_file, LandingZoneResource(local_dir=str(layout.landing)))
-    partners = load_config(config_file or None).partners
+    partners = config_from_env(config_file or "").partners
     zone = LocalLandingZone(layout.landing)
     outcome = RunOutcome(drop_ids=land_files(zone, files, partners[GENERIC]))
     outcome.failed_drops = ingest_drops(defs, instance, zone, partners, outcome.drop_ids)

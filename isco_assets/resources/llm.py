@@ -1,24 +1,23 @@
 """The LLM as a resource (OpenAI or Azure OpenAI, one client) and the LLM cluster namer.
 
-Switched on by the environment, never by code: with ``ISCO_LLM_PROVIDER`` set (``openai`` or ``azure_openai``),
-``definitions.py`` uses ``LLMNamerResource``; otherwise the offline keyword namer. Re-ranking the titles the coder
-is unsure of costs a request per title, so it also needs ``ISCO_LLM_RERANK=true``. Variables (see
-``lib/common/llm.py`` ENV_VARS): ``ISCO_LLM_MODEL`` (model, or the Azure deployment), ``ISCO_LLM_API_KEY``,
-``ISCO_LLM_ENDPOINT`` (OpenAI-compatible base URL, or https://<resource>.openai.azure.com), ``ISCO_LLM_API_VERSION``
-(Azure), ``ISCO_LLM_RESPONSE_FORMAT``, ``ISCO_LLM_TPM``, ``ISCO_LLM_RPM``, ``ISCO_LLM_BUDGET_TOKENS``,
-``ISCO_LLM_BUDGET_COST``, ``ISCO_LLM_PRICE_INPUT`` and ``ISCO_LLM_PRICE_OUTPUT`` (per million tokens).
+Switched on by configuration, never by code: with ``llm.provider`` set (``openai`` or ``azure_openai``; the
+variable ``ISCO_LLM_PROVIDER``), ``definitions.py`` uses ``LLMNamerResource``; otherwise the offline keyword namer.
+Re-ranking the titles the coder is unsure of costs a request per title, so it also needs ``llm.rerank``
+(``ISCO_LLM_RERANK=true``). The other keys of the ``llm`` section are ``LLMSettings``' (``lib/common/llm.py``; their
+variables in ``lib/config.py`` ENVIRONMENT); the API key is a secret, only ever the ``dagster.EnvVar``
+``ISCO_LLM_API_KEY``.
 """
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from pathlib import Path
 
 import dagster as dg
 
 from isco_assets.lib.classify.rerank import LLMReranker
-from isco_assets.lib.common.llm import ENV_VARS, ChatClient, LLMSettings, open_client
+from isco_assets.lib.common.llm import ChatClient, LLMSettings, open_client
+from isco_assets.lib.config import PlatformConfig
 from isco_assets.lib.discover.llm_naming import LLMClusterNamer
 from isco_assets.lib.discover.naming import ClusterNamer
 from isco_assets.resources.services import KeywordNamerResource, NamerResource
@@ -44,7 +43,7 @@ class LLMResource(dg.ConfigurableResource):
     cache_dir: str  # answers are cached in <cache_dir>/llm/answers.sqlite
 
     def settings(self) -> LLMSettings:
-        return LLMSettings(**{name: getattr(self, name) for name in ENV_VARS})
+        return LLMSettings(**{name: getattr(self, name) for name in RESOURCE_FIELDS})
 
     def get_client(self) -> ChatClient:
         """A client for one run: its limiter, usage and budget start afresh; the cache is shared."""
@@ -60,26 +59,24 @@ class LLMNamerResource(NamerResource):
         return LLMClusterNamer(self.llm.get_client())
 
 
-def llm_resource_from_env(cache_dir: str) -> LLMResource | None:
-    """The LLM the environment asks for, every value an EnvVar (shown as such in the UI); None when
-    ``ISCO_LLM_PROVIDER`` is not set. Dagster has no float EnvVar, so budget_cost and prices are read here."""
-    if not os.environ.get("ISCO_LLM_PROVIDER"):
+# the settings a resource carries (the rest keep LLMSettings' defaults)
+RESOURCE_FIELDS = ("provider", "model", "api_key", "endpoint", "api_version", "response_format", "tokens_per_minute",
+                   "requests_per_minute", "budget_tokens", "budget_cost", "price_input_per_million",
+                   "price_output_per_million", "max_retries", "breaker_failures")
+
+
+def llm_resource(settings: LLMSettings | None, cache_dir: str) -> LLMResource | None:
+    """The configured LLM, its key the ``dagster.EnvVar`` ISCO_LLM_API_KEY; None when none is configured."""
+    if settings is None:
         return None
-    values: dict[str, object] = {}
-    for name, (var, kind) in ENV_VARS.items():
-        if os.environ.get(var):
-            values[name] = dg.EnvVar(var) if kind is str else dg.EnvVar.int(var) if kind is int \
-                else kind(os.environ[var])
-    return LLMResource(cache_dir=cache_dir, **values)
+    values = {name: getattr(settings, name) for name in RESOURCE_FIELDS if name != "api_key"}
+    return LLMResource(cache_dir=cache_dir, api_key=dg.EnvVar("ISCO_LLM_API_KEY"), **values)
 
 
-def namer_from_env(cache_dir: str) -> NamerResource:
-    """The LLM namer when ``ISCO_LLM_PROVIDER`` is set, else the offline keyword namer."""
-    llm = llm_resource_from_env(cache_dir)
+def namer_resource(config: PlatformConfig, cache_dir: str) -> NamerResource:
+    """The LLM namer when an LLM is configured, else the offline keyword namer."""
+    llm = llm_resource(config.llm, cache_dir)
     return LLMNamerResource(llm=llm) if llm is not None else KeywordNamerResource()
-
-
-RERANK_FLAGS = {"": False, "0": False, "false": False, "no": False, "1": True, "true": True, "yes": True}
 
 
 class RerankerResource(dg.ConfigurableResource, ABC):
@@ -105,16 +102,7 @@ class LLMRerankerResource(RerankerResource):
         return LLMReranker(self.llm.get_client())
 
 
-def reranker_from_env(cache_dir: str) -> RerankerResource:
-    """The LLM re-ranker when ``ISCO_LLM_RERANK`` is true (it needs ``ISCO_LLM_PROVIDER``), else none. A value that is
-    not true or false, or re-ranking asked for without a provider, is an error, not a silent default."""
-    flag = os.environ.get("ISCO_LLM_RERANK", "").strip().lower()
-    if flag not in RERANK_FLAGS:
-        raise ValueError(f"ISCO_LLM_RERANK must be one of {sorted(f for f in RERANK_FLAGS if f)}, not {flag!r}")
-    if not RERANK_FLAGS[flag]:
-        return NoReranker()
-    llm = llm_resource_from_env(cache_dir)
-    if llm is None:
-        raise ValueError("ISCO_LLM_RERANK is true but no LLM is configured: set ISCO_LLM_PROVIDER (and ISCO_LLM_MODEL, "
-                         "ISCO_LLM_API_KEY)")
-    return LLMRerankerResource(llm=llm)
+def reranker_resource(config: PlatformConfig, cache_dir: str) -> RerankerResource:
+    """The LLM re-ranker when ``llm.rerank`` is true (the settings refuse it without an LLM), else none."""
+    llm = llm_resource(config.llm, cache_dir) if config.rerank else None
+    return LLMRerankerResource(llm=llm) if llm is not None else NoReranker()

@@ -1,4 +1,4 @@
-"""Platform settings as a resource: the data directory and the YAML config file."""
+"""Platform settings as a resource: the data directory and the settings file."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import dagster as dg
 
 from isco_assets.lib.classify.taxonomy import IscoTaxonomy, load_taxonomy
 from isco_assets.lib.common.layout import DataLayout
-from isco_assets.lib.config import PlatformConfig, load_config
+from isco_assets.lib.config import PlatformConfig
+from isco_assets.resources.environment import config_from_env
 
 
 class PlatformSettings(dg.ConfigurableResource):
-    """Where state lives (``ISCO_DATA_DIR``) and which settings file to read (``ISCO_CONFIG``)."""
+    """Where state lives (``ISCO_DATA_DIR``) and which settings file to read (``ISCO_CONFIG``; the environment's
+    overrides of its keys apply, as for the resources ``definitions.py`` builds from the same settings)."""
 
     data_dir: str
     config_file: str = ""
@@ -26,9 +28,8 @@ class PlatformSettings(dg.ConfigurableResource):
 
     @cached_property
     def config(self) -> PlatformConfig:
-        return load_config(self.config_file or None)
+        return config_from_env(self.config_file)
 
     @property
     def taxonomy(self) -> IscoTaxonomy:
         return load_taxonomy()
-

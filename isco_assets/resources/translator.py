@@ -1,23 +1,20 @@
-"""Translator resources: the offline pass-through default and Azure Translator, chosen by ISCO_TRANSLATOR."""
+"""Translator resources: the offline pass-through default and Azure Translator, chosen by the settings' ``translator``
+section (``translator.provider``, ``ISCO_TRANSLATOR``)."""
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
 
+from isco_assets.lib.config import TranslatorSettings
 from isco_assets.lib.prepare.translation import (
-    DEFAULT_ENDPOINT,
-    DEFAULT_ON_FAILURE,
-    DEFAULT_PRICE_PER_MILLION,
     AzureTranslatorClient,
     PostTranslation,
     TranslationCache,
     TranslationStats,
-    check_on_failure,
     translate_posts,
 )
 
@@ -64,14 +61,14 @@ class AzureTranslatorResource(TranslatorResource):
     ``isco_assets.lib.prepare.translation`` for why pass-through is the default)."""
 
     key: str
-    endpoint: str = DEFAULT_ENDPOINT
+    endpoint: str = TranslatorSettings.endpoint
     region: str = ""  # required by regional and multi-service resources; empty for a global one
-    price_per_million_chars: float = DEFAULT_PRICE_PER_MILLION
-    description_chars: int = 1000
+    price_per_million_chars: float = TranslatorSettings.price_per_million_chars
+    description_chars: int = TranslatorSettings.description_chars
     cache_dir: str
     max_retries: int = 5
     max_backoff_seconds: float = 60.0
-    on_failure: str = DEFAULT_ON_FAILURE  # "pass-through" or "fail"
+    on_failure: str = TranslatorSettings.on_failure  # "pass-through" or "fail"
 
     @property
     def translator_id(self) -> str:
@@ -91,27 +88,13 @@ class AzureTranslatorResource(TranslatorResource):
         return translate_posts(self.client(), titles, descriptions, languages, self.description_chars)
 
 
-def translator_from_env(cache_dir: str) -> TranslatorResource:
-    """``ISCO_TRANSLATOR=azure`` picks Azure Translator with its endpoint, key and region as ``dagster.EnvVar``s
-    (AZURE_TRANSLATOR_ENDPOINT, AZURE_TRANSLATOR_KEY, AZURE_TRANSLATOR_REGION) and its failure policy from
-    ISCO_TRANSLATOR_ON_FAILURE (checked even when unused, so a typo shows at load); anything else unset keeps
-    the offline pass-through."""
-    on_failure = check_on_failure(os.environ.get("ISCO_TRANSLATOR_ON_FAILURE", "").strip().lower()
-                                  or DEFAULT_ON_FAILURE, "ISCO_TRANSLATOR_ON_FAILURE")
-    choice = os.environ.get("ISCO_TRANSLATOR", "").strip().lower() or "pass-through"
-    if choice == "pass-through":
+def translator_resource(settings: TranslatorSettings, cache_dir: str) -> TranslatorResource:
+    """Azure Translator when ``settings.provider`` is ``azure``, its key the ``dagster.EnvVar``
+    AZURE_TRANSLATOR_KEY; else the offline pass-through."""
+    if settings.provider == "pass-through":
         return PassThroughTranslator()
-    if choice != "azure":
-        raise ValueError(f"ISCO_TRANSLATOR={choice!r}: expected 'azure' or 'pass-through'")
-    optional = {
-        "endpoint": "AZURE_TRANSLATOR_ENDPOINT",
-        "region": "AZURE_TRANSLATOR_REGION",
-    }
     return AzureTranslatorResource(
-        key=dg.EnvVar("AZURE_TRANSLATOR_KEY"),
-        cache_dir=cache_dir,
-        price_per_million_chars=float(os.environ.get("ISCO_TRANSLATOR_PRICE_PER_MILLION", DEFAULT_PRICE_PER_MILLION)),
-        description_chars=int(os.environ.get("ISCO_TRANSLATOR_DESCRIPTION_CHARS", 1000)),
-        on_failure=on_failure,
-        **{field: dg.EnvVar(var) for field, var in optional.items() if os.environ.get(var)},
+        key=dg.EnvVar("AZURE_TRANSLATOR_KEY"), cache_dir=cache_dir, endpoint=settings.endpoint, region=settings.region,
+        price_per_million_chars=settings.price_per_million_chars, description_chars=settings.description_chars,
+        on_failure=settings.on_failure,
     )

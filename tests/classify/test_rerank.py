@@ -21,7 +21,8 @@ from isco_assets.lib.classify.index_sources import build_index_labels
 from isco_assets.lib.classify.rerank import POST_TAG, LLMReranker, RerankReport, top
 from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.common.llm import ChatClient, LLMSettings
-from isco_assets.resources.llm import LLMRerankerResource, NoReranker, reranker_from_env
+from isco_assets.resources.environment import config_from_env
+from isco_assets.resources.llm import LLMRerankerResource, NoReranker, reranker_resource
 from isco_assets.resources.services import EmbedderResource
 from isco_assets.resources.settings import PlatformSettings
 
@@ -146,9 +147,10 @@ def test_isco_codes_asset_reranks_with_the_llm_the_environment_asks_for(server, 
     monkeypatch.setenv("ISCO_LLM_ENDPOINT", server.openai_url)
     monkeypatch.setenv("ISCO_LLM_API_KEY", API_KEY)
     monkeypatch.delenv("ISCO_LLM_RERANK", raising=False)
-    assert isinstance(reranker_from_env(str(data_dir)), NoReranker)  # naming only: re-ranking is opted into
+    # naming only: re-ranking is opted into
+    assert isinstance(reranker_resource(config_from_env(""), str(data_dir)), NoReranker)
     monkeypatch.setenv("ISCO_LLM_RERANK", "true")
-    resource = reranker_from_env(str(data_dir / "cache"))
+    resource = reranker_resource(config_from_env(""), str(data_dir / "cache"))
     assert isinstance(resource, LLMRerankerResource)
     taxonomy = load_taxonomy()
     embedder = EmbedderResource()
@@ -200,10 +202,10 @@ def test_titles_the_budget_leaves_unasked_keep_their_codes(server):
 def test_rerank_flag_that_cannot_be_honoured_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.delenv("ISCO_LLM_PROVIDER", raising=False)
     monkeypatch.setenv("ISCO_LLM_RERANK", "ture")
-    with pytest.raises(ValueError, match="ISCO_LLM_RERANK must be one of"):
-        reranker_from_env(str(tmp_path))
+    with pytest.raises(ValueError, match="ISCO_LLM_RERANK='ture': expected true or false"):
+        config_from_env("")
     monkeypatch.setenv("ISCO_LLM_RERANK", "true")
     with pytest.raises(ValueError, match="ISCO_LLM_PROVIDER"):
-        reranker_from_env(str(tmp_path))
+        config_from_env("")
     monkeypatch.setenv("ISCO_LLM_RERANK", "no")
-    assert isinstance(reranker_from_env(str(tmp_path)), NoReranker)
+    assert isinstance(reranker_resource(config_from_env(""), str(tmp_path)), NoReranker)

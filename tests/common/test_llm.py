@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -217,18 +216,6 @@ def test_parse_json_object():
     assert parse_json_object('```json\n{"a": 1}\n```') == {"a": 1}
     with pytest.raises(InvalidAnswer):
         parse_json_object('{"a": ')
-
-
-def test_settings_from_env():
-    assert LLMSettings.from_env({}) is None
-    settings = LLMSettings.from_env({"ISCO_LLM_PROVIDER": "azure_openai", "ISCO_LLM_MODEL": "gpt4o",
-                                     "ISCO_LLM_ENDPOINT": "https://x.openai.azure.com", "ISCO_LLM_API_KEY": "k",
-                                     "ISCO_LLM_TPM": "5000", "ISCO_LLM_BUDGET_COST": "2.5"})
-    assert settings == LLMSettings("azure_openai", "gpt4o", "k", "https://x.openai.azure.com",
-                                   tokens_per_minute=5_000, budget_cost=2.5)
-    assert dataclasses.replace(settings, provider="openai").requests_per_minute == 200
-    with pytest.raises(ValueError, match="provider"):
-        LLMSettings.from_env({"ISCO_LLM_PROVIDER": "anthropic", "ISCO_LLM_MODEL": "m"})
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,8 @@ from dagster_azure.blob import (
 from isco_assets.definitions import build_definitions
 from isco_assets.lib.common.blob_account import parse_connection_string
 from isco_assets.lib.ingest.landing import BlobLandingZone, LocalLandingZone
-from isco_assets.resources.landing import LandingZoneResource, landing_zone_from_env
+from isco_assets.resources.environment import config_from_env
+from isco_assets.resources.landing import LandingZoneResource, landing_zone_resource
 
 
 def _names(resource: LandingZoneResource) -> list[str]:
@@ -60,7 +61,7 @@ def test_connection_string_key_and_sas_all_reach_the_container(azurite) -> None:
 
 def test_environment_selects_the_backend_with_env_vars(azurite, data_dir: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    local = landing_zone_from_env(str(data_dir / "landing"))
+    local = landing_zone_resource(config_from_env("").landing, str(data_dir / "landing"))
     with local.open() as zone:
         assert isinstance(zone, LocalLandingZone)
 
@@ -78,11 +79,11 @@ def test_environment_selects_the_backend_with_env_vars(azurite, data_dir: Path,
     monkeypatch.delenv("AZURE_STORAGE_CONNECTION_STRING")
     monkeypatch.setenv("AZURE_STORAGE_ACCOUNT_URL", azurite.blob_url)
     monkeypatch.setenv("AZURE_STORAGE_KEY", AZURITE_KEY)
-    with dg.build_resources({"landing_zone": landing_zone_from_env("")}) as resources:
+    with dg.build_resources({"landing_zone": landing_zone_resource(config_from_env("").landing, "")}) as resources:
         assert _names(resources.landing_zone) == ["a.csv"]
 
     monkeypatch.delenv("AZURE_STORAGE_KEY")  # no secret at all: DefaultAzureCredential (managed identity)
-    storage = landing_zone_from_env("").blob_storage
+    storage = landing_zone_resource(config_from_env("").landing, "").blob_storage
     assert isinstance(storage.credential, AzureBlobStorageDefaultCredential)
     with dg.build_resources({"storage": storage}) as resources:
         assert isinstance(resources.storage._raw_credential(), DefaultAzureCredential)

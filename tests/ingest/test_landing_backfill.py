@@ -24,7 +24,8 @@ from test_webserver_smoke import WORKSPACE_QUERY, _graphql, _stop
 from isco_assets.defs.partitions import drops_partitions
 from isco_assets.lib.config import load_config
 from isco_assets.lib.ingest.landing import scan
-from isco_assets.resources.landing import landing_zone_from_env
+from isco_assets.resources.environment import config_from_env
+from isco_assets.resources.landing import landing_zone_resource
 
 pytestmark = pytest.mark.slow
 RAW, POSTS = dg.AssetKey("raw_job_posts"), dg.AssetKey("job_posts")
@@ -107,7 +108,7 @@ GOOD = {"g1.csv": "job_title\nNurse\nCook\n", "g2.csv": "job_title\nWelder\n", "
 
 def _land_and_register(home: Path) -> None:
     """Four good drops and a bad one, registered as partitions (as the sensor registered them)."""
-    landing = landing_zone_from_env(os.environ["ISCO_DATA_DIR"] + "/landing")
+    landing = landing_zone_resource(config_from_env("").landing, os.environ["ISCO_DATA_DIR"] + "/landing")
     with dg.build_resources({"landing_zone": landing}) as res, res.landing_zone.open() as zone:
         for name, text in GOOD.items():
             zone.write(f"generic/{name}", text.encode())

@@ -32,11 +32,13 @@ from isco_assets.lib.prepare.translation import (
     batches,
     translate_posts,
 )
+from isco_assets.resources.environment import config_from_env
 from isco_assets.resources.settings import PlatformSettings
 from isco_assets.resources.translator import (
     AzureTranslatorResource,
     PassThroughTranslator,
-    translator_from_env,
+    TranslatorResource,
+    translator_resource,
 )
 
 
@@ -404,7 +406,10 @@ def test_pass_through_marks_nothing_translated(tmp_path: Path) -> None:
     assert cleaned["title_language"].tolist() == ["es", "en", "ms", "pt"]
 
 
-def test_translator_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_translator_from_the_settings_and_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    def translator_from_env(cache_dir: str) -> TranslatorResource:
+        return translator_resource(config_from_env("").translator, cache_dir)
+
     for var in ("ISCO_TRANSLATOR", "AZURE_TRANSLATOR_ENDPOINT", "AZURE_TRANSLATOR_REGION",
                 "ISCO_TRANSLATOR_ON_FAILURE"):
         monkeypatch.delenv(var, raising=False)
@@ -415,16 +420,16 @@ def test_translator_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     azure = translator_from_env("/tmp/cache")
     assert isinstance(azure, AzureTranslatorResource)
     assert azure.key == dg.EnvVar("AZURE_TRANSLATOR_KEY")
-    assert azure.region == dg.EnvVar("AZURE_TRANSLATOR_REGION")
+    assert azure.region == "westeurope"  # a setting: only the key is a secret
     assert azure.endpoint == "https://api.cognitive.microsofttranslator.com"
     assert azure.description_chars == 300 and azure.cache_dir == "/tmp/cache"
     assert azure.on_failure == "pass-through"
     monkeypatch.setenv("ISCO_TRANSLATOR_ON_FAILURE", "fail")
     assert translator_from_env("/tmp/cache").on_failure == "fail"
     monkeypatch.setenv("ISCO_TRANSLATOR_ON_FAILURE", "ignore")
-    with pytest.raises(ValueError, match=r"ISCO_TRANSLATOR_ON_FAILURE='ignore'.*'pass-through' or 'fail'"):
+    with pytest.raises(ValueError, match=r"translator\.on_failure is one of pass-through, fail, not 'ignore'"):
         translator_from_env("/tmp/cache")
     monkeypatch.delenv("ISCO_TRANSLATOR_ON_FAILURE")
     monkeypatch.setenv("ISCO_TRANSLATOR", "deepl")
-    with pytest.raises(ValueError, match="ISCO_TRANSLATOR"):
+    with pytest.raises(ValueError, match=r"translator\.provider is one of pass-through, azure, not 'deepl'"):
         translator_from_env("/tmp/cache")

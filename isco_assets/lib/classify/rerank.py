@@ -8,7 +8,7 @@ retrieval order kept, as it is for a post whose request fails or that the budget
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -160,14 +160,14 @@ def _first(chosen: int, n: int) -> list[int]:
     return [chosen, *(j for j in range(n) if j != chosen)]
 
 
-def rerank_from_env(texts: Sequence[str], result: CodeResult, cache_dir: Path, env: Mapping[str, str],
-                    keep: int = 5, descriptions: Sequence[str] | None = None,
-                    ) -> tuple[CodeResult, dict[str, int | str | float]]:
-    """Re-rank with the LLM the ``ISCO_LLM_*`` variables in ``env`` configure; the top ``keep`` groups and a
-    report with the client's usage. Raises ValueError when no provider is configured."""
-    settings = LLMSettings.from_env(env)
+def rerank_codes(texts: Sequence[str], result: CodeResult, cache_dir: Path, settings: LLMSettings | None,
+                 keep: int = 5, descriptions: Sequence[str] | None = None,
+                 ) -> tuple[CodeResult, dict[str, int | str | float]]:
+    """Re-rank with the LLM of ``settings``; the top ``keep`` groups and a report with the client's usage. Raises
+    ValueError when no LLM is configured."""
     if settings is None:
-        raise ValueError("re-ranking needs an LLM: set ISCO_LLM_PROVIDER, ISCO_LLM_MODEL, ISCO_LLM_API_KEY")
+        raise ValueError("re-ranking needs an LLM: set llm.provider (ISCO_LLM_PROVIDER), llm.model (ISCO_LLM_MODEL) "
+                         "and ISCO_LLM_API_KEY")
     client = open_client(settings, cache_dir)
     reranked, report = LLMReranker(client).rerank(texts, result, descriptions)
     return top(reranked, keep), {**report.as_dict(), **client.usage.as_metadata()}

@@ -16,7 +16,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
@@ -99,34 +99,6 @@ class LLMSettings:
         if self.max_retries < 0 or self.breaker_failures < 0:
             raise ValueError(f"max_retries and breaker_failures are counts (0 or more), not {self.max_retries} and "
                              f"{self.breaker_failures}")
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> LLMSettings | None:
-        """Settings from the ``ISCO_LLM_*`` variables of ENV_VARS in ``env`` (the environment, handed down by the
-        entry point); None when ``ISCO_LLM_PROVIDER`` is not set."""
-        if not env.get("ISCO_LLM_PROVIDER"):
-            return None
-        values = {name: kind(env[var]) for name, (var, kind) in ENV_VARS.items() if env.get(var)}
-        return cls(**{"model": "", "api_key": "", **values})
-
-
-# Every setting that the environment can give, with its variable (shared with the Dagster resource).
-ENV_VARS: dict[str, tuple[str, type]] = {
-    "provider": ("ISCO_LLM_PROVIDER", str),
-    "model": ("ISCO_LLM_MODEL", str),
-    "api_key": ("ISCO_LLM_API_KEY", str),
-    "endpoint": ("ISCO_LLM_ENDPOINT", str),
-    "api_version": ("ISCO_LLM_API_VERSION", str),
-    "response_format": ("ISCO_LLM_RESPONSE_FORMAT", str),
-    "tokens_per_minute": ("ISCO_LLM_TPM", int),
-    "requests_per_minute": ("ISCO_LLM_RPM", int),
-    "budget_tokens": ("ISCO_LLM_BUDGET_TOKENS", int),
-    "budget_cost": ("ISCO_LLM_BUDGET_COST", float),
-    "price_input_per_million": ("ISCO_LLM_PRICE_INPUT", float),
-    "price_output_per_million": ("ISCO_LLM_PRICE_OUTPUT", float),
-    "max_retries": ("ISCO_LLM_MAX_RETRIES", int),
-    "breaker_failures": ("ISCO_LLM_BREAKER_FAILURES", int),
-}
 
 
 class Clock(Protocol):

@@ -29,15 +29,17 @@ import requests
 
 from isco_assets.lib.common.privacy import mask_personal_data
 from isco_assets.lib.common.retry_after import retry_after_seconds
+from isco_assets.lib.config import TranslatorSettings
 
 MAX_ELEMENTS = 1000  # per request (Translate)
 MAX_CHARS = 50_000  # per request, and so per element
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REFUSED_STATUSES = frozenset({401, 403})  # the key or region is wrong: every later request would be refused too
 ON_FAILURE_CHOICES = ("pass-through", "fail")
-DEFAULT_ON_FAILURE = "pass-through"
-DEFAULT_ENDPOINT = "https://api.cognitive.microsofttranslator.com"
-DEFAULT_PRICE_PER_MILLION = 10.0  # USD per million characters, Azure's standard (S1) text translation list price
+# the settings' defaults (lib/config.py TranslatorSettings)
+DEFAULT_ON_FAILURE = TranslatorSettings.on_failure
+DEFAULT_ENDPOINT = TranslatorSettings.endpoint
+DEFAULT_PRICE_PER_MILLION = TranslatorSettings.price_per_million_chars
 
 
 class TranslationError(RuntimeError):
