@@ -2,6 +2,7 @@
 
     ISCO_DATA_DIR=/tmp/isco_bench_data .venv/bin/python bench/source_leaveout.py [--config bench/reference_sources.yaml]
         [--jobbert 4000] [--per-language 600] [--folds 3] [--variants all without:uk_soc2020 only:...] [--json FILE]
+        [--sets esco_es_pt_it] [--gloss-weight W]
 
 Variants: ``all`` (the config's index), ``without:<source>`` (that source left out), ``before`` (the reference
 index before the national indexes: ISCO-08 structure, ILO index, ESCO en/es/pt/it), and ``only:<a>,<b>`` (the
@@ -89,14 +90,20 @@ def main() -> None:
     parser.add_argument("--head-weight", type=float, default=0.0, help="coder.head_weight for every variant")
     parser.add_argument("--variants", nargs="+", default=None,
                         help="default: all, before, and without:<each bundled source>")
+    parser.add_argument("--sets", nargs="+", default=None, help="only the sets whose name starts with one of these "
+                        "(jobbert_dev, pl_ojalab_dev, esco_es_pt_it); default: all")
+    parser.add_argument("--gloss-weight", type=float, default=None, help="coder.gloss_weight for every variant")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     config = config_from_env(args.config)
-    config = dataclasses.replace(config, coder=dataclasses.replace(config.coder, head_weight=args.head_weight,
-                                                                   calibration=""))
+    coder = dataclasses.replace(config.coder, head_weight=args.head_weight, calibration="")
+    if args.gloss_weight is not None:
+        coder = dataclasses.replace(coder, gloss_weight=args.gloss_weight)
+    config = dataclasses.replace(config, coder=coder)
     names = args.variants or ["all", "before", *(f"without:{s.name}" for s in config.index_sources if s.bundled)]
     layout = layout_from_env()
-    labelled = sets(config, args.jobbert, args.per_language, args.seed)
+    labelled = [s for s in sets(config, args.jobbert, args.per_language, args.seed)
+                if not args.sets or s["name"].startswith(tuple(args.sets))]
     rows = []
     for name in names:
         chosen = variant(config, name)

@@ -134,10 +134,15 @@ class CoderSettings:
     # titles in a language with an offline glossary (Malay, Indonesian: no bundled index) are read by the main model
     # glossed into English, the multilingual model still reading the original (lib/prepare/glossary.py)
     glossary: bool = True
+    # titles in a language the index names occupations in beside English (ESCO es/pt/it) are also read by the main
+    # model as a word-for-word English gloss learned from those labels; its vote for the gloss is this share of its
+    # vote for the title (0 = off; lib/prepare/glossary.py LearnedGlossary, lib/classify/coding.py)
+    gloss_weight: float = 0.5
 
     def __post_init__(self) -> None:
         shares = {"semantic_weight": self.semantic_weight, "head_weight": self.head_weight,
-                  "multilingual_weight": self.multilingual_weight, "description_weight": self.description_weight}
+                  "multilingual_weight": self.multilingual_weight, "description_weight": self.description_weight,
+                  "gloss_weight": self.gloss_weight}
         counts = {"top_k": self.top_k, "neighbours": self.neighbours, "head_hidden": self.head_hidden,
                   "head_epochs": self.head_epochs, "description_words": self.description_words}
         wrong = [f"{name} must be from 0 to 1, not {value!r}" for name, value in shares.items() if not 0 <= value <= 1]

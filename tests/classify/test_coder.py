@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from isco_assets.lib.classify.coder import IscoCoder, MultilingualVote, result_frame
+from isco_assets.lib.classify.coder import IscoCoder, MultilingualVote, ReadingVote, result_frame
 from isco_assets.lib.classify.group_head import GroupHead, trained_head
 from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.config import CoderSettings
@@ -233,6 +233,26 @@ def test_a_second_opinion_joins_the_vote_of_the_rows_it_covers() -> None:
     assert result.blended.tolist() == [True, False, True] and not plain.blended.any()  # calibrated by their kind
     np.testing.assert_allclose(result.votes[1], plain.votes[1])  # a row it does not cover is left alone
     np.testing.assert_allclose(result.scores[1], plain.scores[1])
+
+
+def test_a_gloss_joins_the_main_vote_of_the_rows_it_reads() -> None:
+    """The main model's vote for a title's English gloss is blended into its vote for the title (coder.gloss_weight),
+    before a second opinion; the row's best score stays the title's own."""
+    coder = _coder()
+    texts = ["conductor camion", "enfermera titulada", "programador"]
+    gloss = ReadingVote(["driver truck", "nurse registered", "programador"], embed(["driver truck",
+                        "nurse registered", "programador"]), np.array([True, True, False]), 0.5)
+    plain = coder.code(texts, embed(texts))
+    read = coder.code(texts, embed(texts), gloss=gloss)
+    assert read.codes[:2, 0].tolist() == ["8332", "2221"]
+    for row, code in ((0, "8332"), (1, "2221")):
+        before = dict(zip(plain.codes[row], plain.votes[row], strict=True)).get(code, 0.0)
+        assert read.votes[row, 0] > before + 0.1  # surer of the group its gloss names
+        assert read.scores[row].max() == pytest.approx(plain.scores[row].max())
+    np.testing.assert_allclose(read.votes[2], plain.votes[2])  # a row it does not read is left alone
+    assert not read.described.any() and not read.blended.any()
+    again = coder.code(texts[1:], embed(texts)[1:], gloss=gloss.subset(np.array([1, 2])))
+    np.testing.assert_allclose(again.votes, read.votes[1:], atol=1e-6)
 
 
 def test_a_second_opinion_may_know_fewer_groups_never_more() -> None:

@@ -1,11 +1,12 @@
-"""The Malay and Indonesian gloss and the regional Spanish synonyms: data read by the coder and the naming."""
+"""The Malay and Indonesian gloss, the glossary learned from the index's aligned labels, and the regional Spanish
+synonyms: data read by the coder and the naming."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from isco_assets.lib.discover.index_words import word_keys
-from isco_assets.lib.prepare.glossary import GLOSSARY_FILE, gloss, regional_synonyms
+from isco_assets.lib.prepare.glossary import GLOSSARY_FILE, LearnedGlossary, gloss, regional_synonyms
 
 
 def test_common_occupational_words_and_compounds_are_glossed() -> None:
@@ -27,3 +28,33 @@ def test_regional_synonyms_are_words_the_index_uses() -> None:
             for k in word_keys(w)}
     missing = {s for found in synonyms.values() for s in found if not keys & set(word_keys(s))}
     assert not missing, f"synonyms no bundled ESCO es label uses: {missing}"
+
+
+def _aligned(rows: list[tuple[str, str, str]], kind: str = "preferred") -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["concept", "language", "label_norm"]).assign(kind=kind)
+
+
+ALIGNED = _aligned([
+    ("nurse", "en", "nurse"), ("nurse", "es", "enfermero"), ("nurse", "es", "enfermera"),
+    ("nurse-aide", "en", "nurse assistant"), ("nurse-aide", "es", "auxiliar de enfermera"),
+    ("mine-eng", "en", "mining engineer"), ("mine-eng", "es", "ingeniero de minas"),
+    ("civil-eng", "en", "civil engineer"), ("civil-eng", "es", "ingeniero civil"),
+    ("plumber", "en", "plumber"), ("plumber", "es", "fontanero"), ("plumber", "it", "idraulico"),
+])
+
+
+def test_words_are_learned_from_labels_that_name_one_occupation_in_two_languages() -> None:
+    glossary = LearnedGlossary.learn(ALIGNED)
+    assert glossary.languages() == {"es", "it"}
+    assert glossary.gloss("enfermera", "es") == "nurse"
+    assert glossary.gloss("ingeniero de caminos", "es") == "engineer caminos"  # an unknown word stays as it is
+    assert glossary.gloss("fontanero", "es") == "plumber" and glossary.gloss("idraulico", "it") == "plumber"
+    assert glossary.gloss("ingeniero", "pt") == "ingeniero"  # no Portuguese labels: nothing learned
+    assert glossary.gloss("camarero", "es") == "camarero"  # no word known: the title as it is
+
+
+def test_only_labels_of_one_occupation_in_several_languages_teach_words() -> None:
+    posts = _aligned([("nurse", "en", "nurse"), ("nurse", "es", "enfermera")], kind="coded_post")
+    assert LearnedGlossary.learn(posts).languages() == frozenset()
+    unnamed = ALIGNED.assign(concept="")
+    assert LearnedGlossary.learn(unnamed).languages() == frozenset()

@@ -12,8 +12,10 @@ model's and one for the others); the vote shares stay in ``votes``.
 With ``head_weight`` set, the vote is blended with the probabilities of a head trained on all the index's labels
 (``group_head.py``). A ``MultilingualVote`` blends in, for some texts, the vote of a coder over the same labels in
 another embedding model (a multilingual one for titles not in English); its label scores join this coder's on this
-coder's scale (``_aligned_best``). A ``DescriptionVote`` blends in, for some texts, this coder's vote for another
-reading of them (a title read with the start of its post's description, for titles that alone need review).
+coder's scale (``_aligned_best``). A ``ReadingVote`` blends in, for some texts, this coder's vote for another
+reading of them: a title's English gloss (``gloss``, for titles in a language the index names occupations in beside
+English, blended before the multilingual vote: the main model's vote is then its vote for both readings), or a
+title read with the start of its post's description (``context``, for titles that alone need review).
 Votes also roll up the hierarchy: the minor, sub-major and major group with the most summed votes, and their
 share, so a post too unsure for a unit group can still be used at the level it is sure of.
 """
@@ -59,8 +61,7 @@ class CodeResult:
     level_codes: np.ndarray  # (n, 3) str: minor, sub-major and major group with the most summed votes
     level_shares: np.ndarray  # (n, 3) float32: their vote shares
     blended: np.ndarray  # (n,) bool: a second model's vote was blended in (``MultilingualVote``)
-    described: np.ndarray  # (n,) bool: the vote for the text read with its description was blended in
-    # (``DescriptionVote``)
+    described: np.ndarray  # (n,) bool: the vote for the text read with its description was blended in (``context``)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class MultilingualVote:
 
 
 @dataclass(frozen=True)
-class DescriptionVote:
+class ReadingVote:
     """This coder's vote for another reading of each text in ``rows`` (``texts``, encoded as ``vectors`` by the same
     model), blended in at ``weight``. Its label scores join the text's on the text's scale (``_aligned_best``), so each
     row's best score stays the text's own; the vote shares, and so the margin and the confidence, take the blend."""
@@ -87,6 +88,10 @@ class DescriptionVote:
     vectors: np.ndarray  # (n, d)
     rows: np.ndarray  # (n,) bool
     weight: float
+
+    def subset(self, rows: np.ndarray) -> ReadingVote:
+        """The same readings for the texts at ``rows`` (integer positions), in that order."""
+        return ReadingVote([self.texts[i] for i in rows], self.vectors[rows], self.rows[rows], self.weight)
 
 
 def merge_results(parts: Sequence[tuple[np.ndarray, CodeResult]], n: int) -> CodeResult:
@@ -212,7 +217,7 @@ class IscoCoder:
 
     def code(
         self, texts: Sequence[str], vectors: np.ndarray, top_k: int | None = None,
-        second: MultilingualVote | None = None, context: DescriptionVote | None = None,
+        second: MultilingualVote | None = None, context: ReadingVote | None = None, gloss: ReadingVote | None = None,
     ) -> CodeResult:
         columns = self._columns_of(second.coder) if second is not None else None
         k = min(top_k or self.settings.top_k, len(self.group_codes))
@@ -228,6 +233,7 @@ class IscoCoder:
         for start in range(0, n, BATCH):
             stop = min(start + BATCH, n)
             vote, best = self.vote(texts[start:stop], vectors[start:stop])
+            self._blend_reading(vote, best, gloss, start, stop)
             if second is not None and (rows := np.flatnonzero(second.rows[start:stop])).size:
                 other, other_best = second.coder.vote([texts[start + i] for i in rows],
                                                       second.vectors[start:stop][rows])
@@ -236,11 +242,7 @@ class IscoCoder:
                         other_best, columns, len(self.group_codes))
                 _blend(vote, best, rows, other, other_best, second.weight)
                 blended[start + rows] = True
-            if context is not None and (rows := np.flatnonzero(context.rows[start:stop])).size:
-                other, other_best = self.vote([context.texts[start + i] for i in rows],
-                                              context.vectors[start:stop][rows])
-                _blend(vote, best, rows, other, other_best, context.weight)
-                described[start + rows] = True
+            described[start:stop] = self._blend_reading(vote, best, context, start, stop)
             # votes rank the groups; the best label score orders the groups nobody voted for
             top = np.argsort(-(vote + 1e-3 * best), axis=1)[:, :k]
             codes[start:stop] = self.group_codes[top]
@@ -257,6 +259,18 @@ class IscoCoder:
         confidence = self._calibration(votes[:, 0], blended) if self._calibration else votes[:, 0].copy()
         return CodeResult(codes, scores, votes, confidence, needs_review, nec, level_codes, level_shares, blended,
                           described)
+
+    def _blend_reading(
+        self, vote: np.ndarray, best: np.ndarray, reading: ReadingVote | None, start: int, stop: int,
+    ) -> np.ndarray:
+        """Blend this coder's vote for ``reading``'s texts among ``start:stop`` into that batch's ``vote`` and ``best``
+        (in place); which of the batch's rows took it."""
+        took = np.zeros(stop - start, dtype=bool)
+        if reading is not None and (rows := np.flatnonzero(reading.rows[start:stop])).size:
+            other, other_best = self.vote([reading.texts[start + i] for i in rows], reading.vectors[start:stop][rows])
+            _blend(vote, best, rows, other, other_best, reading.weight)
+            took[rows] = True
+        return took
 
 
 def _blend(

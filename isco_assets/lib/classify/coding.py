@@ -12,9 +12,9 @@ import pandas as pd
 
 from isco_assets.lib.classify.coder import (
     CodeResult,
-    DescriptionVote,
     IscoCoder,
     MultilingualVote,
+    ReadingVote,
     merge_results,
     result_frame,
 )
@@ -26,7 +26,7 @@ from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.common.storage import atomic_write
 from isco_assets.lib.config import CoderSettings, PlatformConfig
 from isco_assets.lib.embed.embedding import Embedder, EmbeddingCache, Progress, make_embedder
-from isco_assets.lib.prepare.glossary import gloss
+from isco_assets.lib.prepare.glossary import LearnedGlossary, gloss
 from isco_assets.lib.prepare.language import LanguageDetector, outside
 from isco_assets.lib.prepare.text import coding_text, strip_html
 
@@ -110,8 +110,8 @@ class MultilingualModel:
 
 
 class CodingService:
-    """The coder, its model and embedding cache; the multilingual second model is built (its index labels encoded)
-    only when a text first needs it."""
+    """The coder, its model and embedding cache; the multilingual second model is built (its index labels encoded),
+    and the glossary learned from the index's labels, only when a text first needs them."""
 
     def __init__(
         self, coder: IscoCoder, embedder: Embedder, cache: EmbeddingCache, config: PlatformConfig,
@@ -120,6 +120,7 @@ class CodingService:
         self.coder, self.embedder, self.cache, self.config = coder, embedder, cache, config
         self._make_second = make_second
         self._second: MultilingualModel | None = None
+        self._glossary: LearnedGlossary | None = None
 
     @classmethod
     def build(
@@ -151,6 +152,30 @@ class CodingService:
             self._second, self._make_second = self._make_second(), None
         return self._second
 
+    @property
+    def glossary(self) -> LearnedGlossary:
+        if self._glossary is None:
+            self._glossary = LearnedGlossary.learn(self.coder.labels)
+        return self._glossary
+
+    def gloss_vote(
+        self, texts: Sequence[str], rows: np.ndarray, languages: Sequence[str], progress: Progress | None = None,
+    ) -> ReadingVote | None:
+        """The main model's reading of each title in ``rows`` (outside the main languages) as its English gloss
+        (``LearnedGlossary``), for the titles the glossary knows a word of; None when there are none or
+        ``coder.gloss_weight`` is 0."""
+        if self.config.coder.gloss_weight == 0 or not rows.any():
+            return None
+        glossed = [self.glossary.gloss(t, str(lang or "")) if r else t
+                   for t, r, lang in zip(texts, rows, languages, strict=True)]
+        changed = np.array([g != t for g, t in zip(glossed, texts, strict=True)], dtype=bool)
+        if not changed.any():
+            return None
+        read, _ = self.cache.embed([g for g, c in zip(glossed, changed, strict=True) if c], self.embedder, progress)
+        vectors = np.zeros((len(texts), read.shape[1]), dtype=np.float32)
+        vectors[changed] = read
+        return ReadingVote(glossed, vectors, changed, self.config.coder.gloss_weight)
+
     def code(
         self, texts: Sequence[str], top_k: int | None = None, progress: Progress | None = None,
         languages: Sequence[str] | None = None, descriptions: Sequence[str | None] | None = None,
@@ -172,17 +197,20 @@ class CodingService:
         languages: Sequence[str] | None = None, contexts: Sequence[str] | None = None,
     ) -> CodeResult:
         """Code texts already normalized for coding (``coding_text``): embed through the cache, and blend in the
-        multilingual model's vote for the texts in a language outside ``coder.main_languages``. ``contexts``: for
+        multilingual model's vote, and the main model's for their English gloss (``gloss_vote``), for the texts in a
+        language outside ``coder.main_languages``. ``contexts``: for
         each text, another reading ("" for none; ``description_readings``), whose vote is blended in at
         ``coder.description_weight`` where the text alone needs review."""
         rows = outside(self.config.coder.main_languages, languages) if languages is not None else None
-        opinion = None
+        opinion = glossed = None
         if rows is not None and rows.any() and (second := self.second) is not None:
             opinion = second.opinion(texts, rows, progress)
+        if rows is not None and languages is not None:
+            glossed = self.gloss_vote(texts, rows, languages, progress)
         if self.config.coder.glossary and languages is not None:  # the main model reads Malay/Indonesian glossed
             texts = [gloss(t, str(lang or "")) for t, lang in zip(texts, languages, strict=True)]
         vectors, _ = self.cache.embed(texts, self.embedder, progress)
-        result = self.coder.code(texts, vectors, top_k, opinion)
+        result = self.coder.code(texts, vectors, top_k, opinion, gloss=glossed)
         if contexts is None:
             return result
         ambiguous = np.flatnonzero(result.needs_review & np.array([bool(c) for c in contexts], dtype=bool))
@@ -190,10 +218,11 @@ class CodingService:
             return result
         # post-specific texts: encoded directly, so they do not pile up in the embedding cache
         read = [contexts[i] for i in ambiguous]
-        vote = DescriptionVote(read, self.embedder.encode(read), np.ones(len(ambiguous), dtype=bool),
+        vote = ReadingVote(read, self.embedder.encode(read), np.ones(len(ambiguous), dtype=bool),
                            self.config.coder.description_weight)
         again = self.coder.code([texts[i] for i in ambiguous], vectors[ambiguous], top_k,
-                                opinion.subset(ambiguous) if opinion is not None else None, vote)
+                                opinion.subset(ambiguous) if opinion is not None else None, vote,
+                                glossed.subset(ambiguous) if glossed is not None else None)
         return merge_results([(np.arange(len(texts)), result), (ambiguous, again)], len(texts))
 
 

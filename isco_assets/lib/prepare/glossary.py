@@ -1,4 +1,5 @@
-"""An offline word-for-word gloss into English for languages the index has no labels in (Malay, Indonesian).
+"""Offline word-for-word glosses into English: a written glossary for languages the index has no labels in (Malay,
+Indonesian), and one learned from the index for the languages it names occupations in beside English.
 
 No Malay or Indonesian occupational index is bundled, and the packaged models read those languages poorly (on
 obvious titles, "tukang roti" came out as printers and "juruwang" as judges). Job titles in them are short
@@ -8,14 +9,26 @@ codes the gloss while the multilingual model still reads the original. Phrases a
 the glossary lacks stays as it is (titles mix in English words). The glossary (``reference/glossary``) was written
 for this project from general dictionary knowledge of the two languages; a term can hold for both (``*``) or one.
 With Azure Translator configured, titles are translated before coding instead.
+
+``LearnedGlossary``: ESCO names each occupation in every language, so the index's labels of one occupation in
+Spanish and in English say which words translate which ("enfermero" shares its occupations with "nurse"). The
+main model reads English far better than Spanish, Portuguese or Italian, so its vote for a title's gloss joins its
+vote for the title itself (``coder.gloss_weight``; lib/classify/coding.py). Learned from the index in use, so a
+newer ESCO release, or an index that leaves an occupation out for evaluation, teaches its own words.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
+
+from isco_assets.lib.prepare.stopwords import ANY_LANGUAGE_STOP_WORDS
 
 GLOSSARY_FILE = Path(__file__).resolve().parents[2] / "reference" / "glossary" / "ms_id_en.csv"
 REGIONAL_FILE = GLOSSARY_FILE.with_name("es_regional.csv")
@@ -68,3 +81,79 @@ def regional_synonyms(file: Path = REGIONAL_FILE) -> dict[str, tuple[str, ...]]:
     for word, synonym in zip(frame["word"], frame["synonym"], strict=True):
         out.setdefault(word, []).append(synonym)
     return {w: tuple(s) for w, s in out.items()}
+
+
+# label kinds that name one occupation (an ESCO concept) in several languages: the aligned labels a glossary is
+# learned from (coded posts share a concept too, but in one language, and real titles mix languages)
+ALIGNED_KINDS = ("preferred", "alternative")
+_WORD = re.compile(r"[^\W\d_]+")
+ENGLISH = "en"
+
+
+def _plain(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+def _words(text: str) -> list[str]:
+    """The content words of a normalized label or title, accents off: function words of any language dropped."""
+    return [_plain(w) for w in _WORD.findall(str(text).lower()) if len(w) > 1 and w not in ANY_LANGUAGE_STOP_WORDS]
+
+
+@dataclass(frozen=True)
+class LearnedGlossary:
+    """Words of other languages -> English, learned from labels that name the same occupations in both.
+
+    A word's occupations (the concepts whose labels in its language hold it) are compared with each English word's;
+    it translates as the English word whose occupations overlap its own most (Dice coefficient), when they share at
+    least ``min_shared`` occupations (or all of a rare pair's), at ``min_dice`` or more, and the English word's best
+    match in that language is this word (or the overlap is strong, ``STRONG``), so one English word is not every
+    word's translation. Chosen on ESCO es/pt/it labels by language leave-out (docs/reference-index.md)."""
+
+    words: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> word (accents off) -> English word
+
+    STRONG = 0.5
+
+    @classmethod
+    def learn(cls, labels: pd.DataFrame, min_shared: int = 2, min_dice: float = 0.1) -> LearnedGlossary:
+        """From the index's labels (``label_norm``, ``language``, ``kind``, ``concept``): those of ``ALIGNED_KINDS``
+        with a concept."""
+        aligned = labels[labels["kind"].isin(ALIGNED_KINDS) & (labels["concept"].astype(str) != "")]
+        # language -> word -> the concepts whose labels in that language hold it
+        occupations: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for label, language, concept in zip(aligned["label_norm"], aligned["language"], aligned["concept"],
+                                            strict=True):
+            for word in _words(label):
+                occupations[str(language)][word].add(str(concept))
+        english = occupations.pop(ENGLISH, {})
+        english_of: dict[str, set[str]] = defaultdict(set)  # concept -> its English words
+        for word, concepts in english.items():
+            for concept in concepts:
+                english_of[concept].add(word)
+        learned = {}
+        for language, table in occupations.items():
+            best: dict[str, tuple[str, float]] = {}
+            for word, concepts in table.items():
+                shared = Counter(e for c in concepts for e in english_of.get(c, ()))
+                scored = [(2 * n / (len(concepts) + len(english[e])), e) for e, n in shared.items()
+                          if n >= min_shared or (n == len(concepts) and len(english[e]) <= min_shared)]
+                if scored and (top := max(scored))[0] >= min_dice:
+                    best[word] = (top[1], top[0])
+            back: dict[str, tuple[float, str]] = {}  # English word -> its best match in this language
+            for word, (e, dice) in best.items():
+                back[e] = max(back.get(e, (0.0, "")), (dice, word))
+            chosen = {w: e for w, (e, dice) in best.items() if back[e][1] == w or dice >= cls.STRONG}
+            if chosen:
+                learned[language] = chosen
+        return cls(learned)
+
+    def languages(self) -> frozenset[str]:
+        return frozenset(self.words)
+
+    def gloss(self, text: str, language: str) -> str:
+        """``text`` word for word in English, function words dropped and unknown words kept; ``text`` itself for a
+        language the glossary holds no words of, or when no word of it is known."""
+        table = self.words.get(language)
+        words = _words(text) if table else []
+        if not any(w in table for w in words):
+            return text
+        return " ".join(table.get(w, w) for w in words)
