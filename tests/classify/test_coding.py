@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 from isco_assets.lib.classify.coding import CodingService, title_languages
+from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.config import CoderSettings, PlatformConfig
+from isco_assets.lib.embed.embedding import make_embedder
 from isco_assets.resources.environment import layout_from_env
 
 COOKS = {"cocinero": "es", "cozinheiro": "pt", "cuoco": "it", "tukang masak": "ms"}
@@ -80,3 +82,28 @@ def test_config_file_sets_the_multilingual_model(tmp_path: Path) -> None:
     path.write_text("coder: {multilingual_weight: 1.5}\n")
     with pytest.raises(ConfigError, match="multilingual_weight must be from 0 to 1"):
         load_config(path)
+    path.write_text("coder: {gloss_weight: -0.1}\n")
+    with pytest.raises(ConfigError, match="gloss_weight must be from 0 to 1"):
+        load_config(path)
+
+
+def test_titles_are_read_through_the_glossary_their_index_teaches(tmp_path: Path) -> None:
+    """The glossary is learned from the service's own index: what its labels name in two languages, and only that."""
+    rows = [("2221", "nurse", "en", "c-nurse"), ("2221", "enfermero", "es", "c-nurse"),
+            ("7126", "plumber", "en", "c-plumber"), ("7126", "fontanero", "es", "c-plumber")]
+    labels = pd.DataFrame(rows, columns=["code", "label_norm", "language", "concept"]).assign(
+        label=lambda f: f["label_norm"], source="esco", kind="preferred", version="", weight=1.0)
+    embedder = make_embedder("minilm")
+    layout = layout_from_env(tmp_path)
+
+    def service(gloss_weight: float) -> CodingService:
+        config = PlatformConfig(index_sources=(), coder=CoderSettings(multilingual_model="", gloss_weight=gloss_weight))
+        return CodingService.over(labels, embedder.encode(labels["label_norm"].tolist()), embedder, config, layout,
+                                  load_taxonomy())
+
+    texts, rows_outside = ["enfermero jefe", "fontanero", "nurse", "camarero"], np.array([True, True, False, True])
+    vote = service(0.5).gloss_vote(texts, rows_outside, ["es", "es", "en", "es"])
+    assert vote is not None and vote.weight == 0.5
+    assert list(vote.texts) == ["nurse jefe", "plumber", "nurse", "camarero"]
+    assert vote.rows.tolist() == [True, True, False, False]  # English, and a title no word of which it knows
+    assert service(0.0).gloss_vote(texts, rows_outside, ["es", "es", "en", "es"]) is None
