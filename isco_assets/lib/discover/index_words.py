@@ -13,7 +13,6 @@ a plural ending. New work brings a word, or a pairing of words, that no label ho
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import pandas as pd
 from isco_assets.lib.discover.vagueness import GENERIC_GROUPS, contract_words, word_spread
 from isco_assets.lib.prepare.glossary import regional_synonyms
 from isco_assets.lib.prepare.stopwords import ANY_LANGUAGE_STOP_WORDS
+from isco_assets.lib.prepare.text import without_accents
 
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")  # hyphenated compounds are one word: "e-sports" is not "sports"
 
@@ -55,7 +55,7 @@ def word_keys(word: str) -> tuple[str, ...]:
     """The forms a word is matched by: without accents and hyphens ("e-sports" and "esports"), and without a
     plural ending ("vendedores" and "vendedor", "cuentas" and "cuenta", "nurses" and "nurse", and the Spanish,
     Portuguese and Italian endings of ``_PLURALS``: "automotrices" and "automotriz", "operai" and "operaio")."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c) and c != "-")
+    plain = without_accents(word).replace("-", "")
     keys = {plain}
     if len(plain) > 3 and plain.endswith("s"):
         keys.add(plain[:-1])

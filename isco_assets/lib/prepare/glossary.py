@@ -20,7 +20,6 @@ newer ESCO release, or an index that leaves an occupation out for evaluation, te
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from isco_assets.lib.prepare.stopwords import ANY_LANGUAGE_STOP_WORDS
+from isco_assets.lib.prepare.text import without_accents
 
 GLOSSARY_FILE = Path(__file__).resolve().parents[2] / "reference" / "glossary" / "ms_id_en.csv"
 REGIONAL_FILE = GLOSSARY_FILE.with_name("es_regional.csv")
@@ -90,13 +90,10 @@ _WORD = re.compile(r"[^\W\d_]+")
 ENGLISH = "en"
 
 
-def _plain(word: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
-
-
 def _words(text: str) -> list[str]:
     """The content words of a normalized label or title, accents off: function words of any language dropped."""
-    return [_plain(w) for w in _WORD.findall(str(text).lower()) if len(w) > 1 and w not in ANY_LANGUAGE_STOP_WORDS]
+    words = _WORD.findall(str(text).lower())
+    return [without_accents(w) for w in words if len(w) > 1 and w not in ANY_LANGUAGE_STOP_WORDS]
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,11 @@ _NOISE_PHRASES = re.compile(
 )
 
 
+def without_accents(text: str) -> str:
+    """``text`` with its accents off ("técnico" "tecnico"), so words match however a title was typed."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def _nfkc(text: str) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
 
