@@ -48,5 +48,5 @@ def rank(
     clusters = clustered.clusters.drop(columns=["centroid"])
     names = pd.DataFrame({"cluster_id": clusters["cluster_id"], "summary": "",
                           "name": [next(iter(t)) for t in clusters["top_titles"]]})
-    words = IndexWords.of(labels, settings.generic_groups)
+    words = IndexWords.of(labels, settings.generic_groups, main_languages)
     return judge_clusters(clusters, names, posts, taxonomy, activity, settings, words, main_languages), activity

@@ -177,6 +177,9 @@ class NoveltySettings:
     new_word_labels: int = 1  # candidates sharing a title word at most this many labels use are one (merged)
     # a title whose rarest word (4 letters or more) this many index labels hold is half new (word_newness)
     half_new_labels: int = 2
+    # a title outside the main languages whose every word (4 letters or more) this many index labels in those
+    # languages hold is named by the index: it pairs words the index uses often (novelty.py _known_words)
+    known_word_labels: int = 6
 
 
 @dataclass(frozen=True)

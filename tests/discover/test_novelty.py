@@ -295,6 +295,27 @@ def test_a_foreign_title_is_covered_when_the_labels_of_its_group_hold_its_words_
         in judged.loc[0, "coverage_evidence"]
 
 
+def test_a_foreign_title_of_words_the_index_uses_often_is_covered_and_one_with_a_rare_word_is_not() -> None:
+    index = pd.DataFrame({
+        "code": ["5131"] * 6 + ["9112"] * 6 + ["2149", "3435", "3435"],
+        "label_norm": [f"cameriera {w}" for w in ("di sala", "di bar", "principale", "di bordo", "ai tavoli",
+                                                   "di albergo")]
+        + [f"addetta ai piani {w}" for w in ("di hotel", "di albergo", "di residence", "di nave", "di ostello",
+                                             "di clinica")]
+        + ["ingegnere elettronico", "prompter", "prompt"],
+        "language": ["it"] * 12 + ["it", "en", "en"],
+    })
+    words = IndexWords.of(index, groups=40)
+    assert words.other_languages == {"it"}
+    maid = _posts(0, 20, 0.55, language="it", title="cameriera ai piani", code="5131")
+    prompts = _posts(1, 20, 0.55, language="it", title="ingegnere dei prompt", code="2149")  # "prompt": English only
+    english = _posts(2, 20, 0.55, language="en", title="cameriera piani")  # English: the similarity judges
+    judged = _judge(_background() + maid + prompts + english, words).set_index("cluster_id")
+    assert judged["verdict"].to_dict() == {0: "covered", 1: "candidate", 2: "candidate"}
+    assert "'cameriera ai piani' (every word in 6 or more it labels ('cameriera', the rarest, in 6))" in \
+        judged.loc[0, "coverage_evidence"]
+
+
 def test_a_title_word_the_index_barely_holds_ranks_above_ordinary_words_paired_anew() -> None:
     index = pd.DataFrame({"code": ["9112", "9112", "2512", "2512", "3435"],
                           "label_norm": ["cameriera di albergo", "addetta ai piani", "data engineer",

@@ -138,7 +138,8 @@ def cluster_names(
     automation_condition=dg.AutomationCondition.eager(),
     description="The clusters the ISCO index does not cover, ranked: every cluster is first judged on its own posts "
     "(covered when a share of them match an index label almost word for word, or, in a language the main model "
-    "reads poorly, have every word in one label or in the labels of the group they were coded to, or when its median "
+    "reads poorly, have every word in one label or in the labels of the group they were coded to, or only words "
+    "its labels in that language use often, or when its median "
     "post is close to a label; "
     "vague when its titles name no work, such as 'general worker' or 'protege'; merged into a better candidate "
     "when both titles carry a word the index never uses, such as 'prompt' in 'prompt engineer' and 'ingeniero de "
@@ -159,9 +160,11 @@ def novel_occupation_candidates(
     posts = isco_codes.merge(cluster_assignments[["title_norm", "cluster_id"]], on="title_norm", how="left")
     posts["cluster_id"] = posts["cluster_id"].fillna(NOISE).astype(int)
     knobs = settings.config.novelty
-    words = IndexWords.of(isco_index[["code", "label_norm", "language"]], knobs.generic_groups)  # vagueness, naming
+    main_languages = settings.config.coder.main_languages
+    # vagueness, naming by words
+    words = IndexWords.of(isco_index[["code", "label_norm", "language"]], knobs.generic_groups, main_languages)
     judged = judge_clusters(job_clusters.drop(columns=["centroid"]), cluster_names, posts, settings.taxonomy,
-                            cluster_activity, knobs, words, settings.config.coder.main_languages,
+                            cluster_activity, knobs, words, main_languages,
                             GroupDefinitions.of(settings.config.index_sources))
     candidates = candidates_of(judged)
     verdicts = verdict_counts(judged)

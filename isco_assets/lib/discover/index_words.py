@@ -143,6 +143,12 @@ class LabelWords:
         found = {t: self.naming(t) for t in pd.unique(pd.Series(list(titles), dtype=object))}
         return [found[t] for t in titles]
 
+    def rarest(self, title: str) -> tuple[int, str] | None:
+        """The rarest of ``title``'s words of 4 letters or more and how many labels hold it; None for a title with no
+        such word. Shorter words are left out: abbreviations ("cdl", "bi", "ia") are new strings, not new work."""
+        counts = [(len(self.holding(w)), w) for w in content_words(title) if len(w.replace("-", "")) >= 4]
+        return min(counts) if counts else None
+
     def holding(self, word: str) -> frozenset[int]:
         """The labels that hold ``word`` in any of its forms, or a regional synonym of it (``_synonym_keys``:
         "depósito" of Argentine titles is "almacén" in ESCO's Spanish)."""
@@ -186,18 +192,24 @@ def _common(held: list[frozenset[int]]) -> set[int]:
 @dataclass(frozen=True)
 class IndexWords:
     """Generic words (in the labels of many unit groups), the labels themselves (normalized), the labels by the
-    words they hold, and the languages the labels are in (empty: not known)."""
+    words they hold, those of the labels outside the main languages (``other``: the words a title in another
+    language is judged by), and the languages the labels are in (empty: not known)."""
 
     generic: frozenset[str] = frozenset()
     named: frozenset[str] = frozenset()
     labels: LabelWords = LabelWords()
     languages: frozenset[str] = frozenset()
+    other: LabelWords = LabelWords()
+    other_languages: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, labels: pd.DataFrame, groups: int = GENERIC_GROUPS) -> IndexWords:
+    def of(cls, labels: pd.DataFrame, groups: int = GENERIC_GROUPS,
+           main_languages: Sequence[str] = ("en",)) -> IndexWords:
         """From the index's labels (``code``, ``label_norm``, and ``language`` when known): the words used for
-        at least ``groups`` unit groups, every label, the labels by word, and their languages."""
+        at least ``groups`` unit groups, every label, the labels by word, those outside ``main_languages`` by word,
+        and their languages."""
         spread = word_spread(labels)
         languages = frozenset(labels["language"].dropna().astype(str)) - {""} if "language" in labels else frozenset()
+        outside = labels[~labels["language"].isin(list(main_languages))] if languages else labels.iloc[:0]
         return cls(frozenset(spread[spread >= groups].index), frozenset(labels["label_norm"]),
-                   LabelWords.of(labels), languages)
+                   LabelWords.of(labels), languages, LabelWords.of(outside), languages - set(main_languages))

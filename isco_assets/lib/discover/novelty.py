@@ -3,7 +3,8 @@
 Coverage is an absolute verdict per cluster, judged on its own posts, not on their standing among other posts: a
 cluster whose posts the index names (a share of them match a label almost word for word, or, for titles in a
 language the main model reads poorly, have every word in one label, or, in a language the index holds labels in, in
-the labels of the group they were coded to together: ``index_words.py``) or describes (its median post lies close to
+the labels of the group they were coded to together, or only words its labels in such languages use often:
+``index_words.py``, ``_known_words``) or describes (its median post lies close to
 the labels of the group it was coded to) or codes confidently (nearly all its posts coded with no review flag and no
 n.e.c. group among their top codes) is ``covered``, however the others rank, so a drop with nothing new yields no
 candidates. A cluster whose titles name no work ("associate", "general worker", ``vagueness.py``) is ``vague``:
@@ -91,7 +92,7 @@ def judge_clusters(
     glossed = [gloss(t, str(lang or "")) for t, lang in foreign_titles]
     held = posts[column].isin(words.languages).to_numpy() if words.languages else np.ones(len(posts), dtype=bool)
     naming[foreign] = _foreign_namings(glossed, posts.loc[foreign, "isco_code"].astype(str).tolist(),
-                                       held[foreign].tolist(), words.labels)
+                                       held[foreign].tolist(), words, settings.known_word_labels)
     newness = word_newness(posts["title_norm"].tolist(), words.labels, settings.half_new_labels)
     posts = posts.assign(vague=vague, naming=naming, in_main=in_main,
                          word_newness=np.where(held, newness, UNHELD_NEWNESS))
@@ -130,18 +131,36 @@ def judge_clusters(
     return frame[list(CANDIDATE_COLUMNS)].reset_index(drop=True)
 
 
-def _foreign_namings(titles: list[str], codes: list[str], grouped: list[bool], labels: LabelWords) -> list[str]:
-    """Per foreign title, the label that holds every word of it, else, where ``grouped``, the labels of the group
-    it was coded to that do together (``LabelWords.group_naming``), else ""; each title looked up once. The code
-    given, not the top codes, and only for titles in a language the index holds labels in, not glossed ones: the
-    labels of a group name too much together once the coder picked it for one English word ("jurutera prompt",
-    glossed "engineer prompt", coded 3435 for a theatre prompter's "prompt", beside a sound engineer)."""
+def _foreign_namings(titles: list[str], codes: list[str], held: list[bool], words: IndexWords,
+                     known_word_labels: int) -> list[str]:
+    """Per foreign title, the label that holds every word of it; else, where ``held`` (in a language the index holds
+    labels in, not glossed), the labels of the group it was coded to that do together (``LabelWords.group_naming``),
+    or the labels outside the main languages when each of its words is in ``known_word_labels`` of them or more
+    (``_known_words``); else "". Each title looked up once. The code given, not the top codes, and not for glossed
+    titles: the labels of a group name too much together once the coder picked it for one English word ("jurutera
+    prompt", glossed "engineer prompt", coded 3435 for a theatre prompter's "prompt", beside a sound engineer)."""
     found: dict[tuple[str, str, bool], str] = {}
-    for key in zip(titles, codes, grouped, strict=True):
+    for key in zip(titles, codes, held, strict=True):
         if key not in found:
-            title, code, group = key
-            found[key] = labels.naming(title) or (labels.group_naming(title, code) if group else "")
-    return [found[key] for key in zip(titles, codes, grouped, strict=True)]
+            title, code, own = key
+            found[key] = words.labels.naming(title) or (
+                (words.labels.group_naming(title, code) or _known_words(title, words, known_word_labels))
+                if own else "")
+    return [found[key] for key in zip(titles, codes, held, strict=True)]
+
+
+def _known_words(title: str, words: IndexWords, known_word_labels: int) -> str:
+    """Where each word of a title outside the main languages is one the index's labels in those languages use
+    often, at least ``known_word_labels`` of them ("cameriera ai piani", "operaio agricolo", "impiegato
+    contabile"): the title pairs words the index knows, as its labels name the same work in other words, and the
+    main model's distance, which reads that language poorly, is no evidence of new work. New work in such a
+    language brings a word those labels barely hold ("prompts", "esports", "gemelos"), or English ones ("machine
+    learning"). "" otherwise."""
+    rarest = words.other.rarest(title)
+    if rarest is None or rarest[0] < known_word_labels:
+        return ""
+    languages = "/".join(sorted(words.other_languages))
+    return f"{known_word_labels} or more {languages} labels ('{rarest[1]}', the rarest, in {rarest[0]})"
 
 
 def word_newness(titles: Sequence[str], labels: LabelWords, half_new_labels: int) -> list[float]:
@@ -154,8 +173,8 @@ def word_newness(titles: Sequence[str], labels: LabelWords, half_new_labels: int
         return [1.0] * len(titles)
     found: dict[str, float] = {}
     for title in pd.unique(pd.Series(list(titles), dtype=object)):
-        counts = [len(labels.holding(w)) for w in content_words(title) if len(w.replace("-", "")) >= 4]
-        found[title] = half_new_labels / (half_new_labels + min(counts)) if counts else 0.0
+        rarest = labels.rarest(title)
+        found[title] = half_new_labels / (half_new_labels + rarest[0]) if rarest else 0.0
     return [found[t] for t in titles]
 
 
@@ -256,8 +275,8 @@ def _evidence(row: object, settings: NoveltySettings) -> str:
         if row.named_share >= settings.named_share:
             example = f", e.g. {row.naming_example}" if row.naming_example else ""
             return f"named by the index: {row.named_share:.0%} of posts match a label almost word for word " \
-                   f"(similarity >= {settings.named_similarity:.2f}) or have every word in one label or in the " \
-                   f"labels of their group{example}; coded {parent}"
+                   f"(similarity >= {settings.named_similarity:.2f}) or have every word in one label, in the " \
+                   f"labels of their group or, in another language, in many labels{example}; coded {parent}"
         if row.median_similarity >= settings.close_similarity:
             return f"described by the index: {similarity} (>= {settings.close_similarity:.2f}); coded {parent}"
         return f"coded confidently: {1.0 - row.uncertain_share:.0%} of posts coded with no review flag and no n.e.c. " \
