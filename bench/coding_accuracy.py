@@ -33,6 +33,7 @@ from isco_assets.lib.classify.index_sources import crosswalk_targets
 from isco_assets.lib.classify.leaveout import leave_out_code, leave_out_plan
 from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.config import IndexSource, PlatformConfig, load_config
+from isco_assets.lib.prepare.language import LanguageDetector
 from isco_assets.resources.environment import config_from_env, layout_from_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +50,7 @@ class LabelledSet:
     gold: list[tuple[str, ...]]
     leave_out: list[str] | None = None  # keys to leave out of the index by fold, or None: coded directly
     own_titles: bool = False  # the file is a coded_posts source: each fold's own titles leave the index too
-    languages: list[str] | None = None  # each text's language, where the file says
+    languages: list[str] | None = None  # each text's language
 
 
 def jobs_set(name: str, file: str, sample: int, config: PlatformConfig, leave_out_col: str = "") -> LabelledSet:
@@ -60,7 +61,10 @@ def jobs_set(name: str, file: str, sample: int, config: PlatformConfig, leave_ou
     frame = frame[frame["gold"].map(bool)]
     texts = frame["job_title"].tolist()
     keys, own = leave_out_plan(config, path, texts, frame[leave_out_col].tolist() if leave_out_col else None)
-    languages = frame["language"].tolist() if "language" in frame.columns else None
+    # read as the pipeline and isco-eval read posts: detected, the file's column a hint
+    hints = frame["language"].tolist() if "language" in frame.columns else None
+    descriptions = frame["job_desc"].tolist() if "job_desc" in frame.columns else None
+    languages = [d.language for d in LanguageDetector(config.languages).detect_posts(texts, descriptions, hints)]
     return LabelledSet(name + (" (own titles out)" if own else ""), texts, frame["gold"].tolist(), keys, own,
                        languages)
 

@@ -39,9 +39,10 @@ from stages import cluster_titles, embed_titles, rank
 from isco_assets.lib.classify.coding import CodingService, code_posts
 from isco_assets.lib.classify.index_sources import build_index_labels, label_key
 from isco_assets.lib.classify.taxonomy import load_taxonomy
-from isco_assets.lib.config import bundled_sources
+from isco_assets.lib.config import DEFAULT_LANGUAGES, bundled_sources
 from isco_assets.lib.discover.cluster_tracking import RegistryState
 from isco_assets.lib.discover.novelty import candidates_of, verdict_counts
+from isco_assets.lib.prepare.language import LanguageDetector
 from isco_assets.lib.prepare.text import coding_title, normalize_title
 from isco_assets.resources.environment import config_from_env, layout_from_env
 
@@ -65,7 +66,12 @@ def real_titles(data: Path, name: str, mode: str) -> pd.DataFrame:
         raise SystemExit(f"--titles {name} has no ESCO occupations: use --leave-out groups")
     else:
         jobs["esco_uri"] = ""
-    return jobs.loc[keep, ["job_title", "esco_uri", "isco_code", "language"]]
+    jobs = jobs.loc[keep, ["job_title", "esco_uri", "isco_code", "language"]]
+    # read as the pipeline reads posts: the file's column is a hint (the JobBERT file says English for every title,
+    # Malay ones too)
+    detected = LanguageDetector(DEFAULT_LANGUAGES).detect_posts(jobs["job_title"].tolist(), None,
+                                                               jobs["language"].tolist())
+    return jobs.assign(language=[d.language for d in detected])
 
 
 def choose_removed(titles: pd.DataFrame, mode: str, n: int, seed: int) -> list[str]:

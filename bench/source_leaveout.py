@@ -30,6 +30,7 @@ from isco_assets.lib.classify.index_sources import build_index_labels, language_
 from isco_assets.lib.classify.leaveout import leave_out_code, own_title_keys
 from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.config import PlatformConfig
+from isco_assets.lib.prepare.language import LanguageDetector
 from isco_assets.resources.environment import config_from_env, layout_from_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,8 +66,11 @@ def sets(config: PlatformConfig, jobbert: int, per_language: int, seed: int) -> 
         gold = frame["isco_code"].map(lambda v: gold_codes(v, taxonomy))
         frame, gold = frame[gold.map(bool)], gold[gold.map(bool)]
         texts = frame["job_title"].tolist()
+        # read as the pipeline and isco-eval read posts: detected, the file's column a hint
+        detected = LanguageDetector(config.languages).detect_posts(texts, frame["job_desc"].tolist(),
+                                                                   frame["language"].tolist())
         out.append({"name": name, "texts": texts, "gold": gold.tolist(), "keys": own_title_keys(texts),
-                    "own": True, "languages": frame["language"].tolist()})
+                    "own": True, "languages": [d.language for d in detected]})
     esco = [s for s in config.index_sources if s.kind == "esco" and s.language in ("es", "pt", "it")]
     labels = build_index_labels(taxonomy, esco)
     labels = labels[labels["kind"].isin(["preferred", "alternative"]) & labels["language"].isin(["es", "pt", "it"])]

@@ -116,6 +116,7 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
     from isco_assets.lib.classify.evaluation import accuracy_report, gold_codes
     from isco_assets.lib.classify.leaveout import leave_out_code, leave_out_plan
     from isco_assets.lib.classify.rerank import CANDIDATES, rerank_codes, top
+    from isco_assets.lib.prepare.language import LanguageDetector
 
     parser = argparse.ArgumentParser(prog="isco-eval", description="Accuracy of the coder on a labelled CSV.",
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -125,7 +126,9 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
                         help="post descriptions, read for titles that alone need review (coder.description_weight); "
                         "a column the file lacks: titles only")
     parser.add_argument("--gold-col", default="isco_code", help="unit group; several acceptable ones as 2512|2513")
-    parser.add_argument("--lang-col", default="language")
+    parser.add_argument("--lang-col", default="language",
+                        help="each row's language, a hint as a partner's is: the language detected from the title "
+                        "and description wins when sure, and a language the detector does not know is kept")
     parser.add_argument("--source-col", default="source", help="per-source breakdown when the file has it")
     parser.add_argument("--leave-out-col", default="",
                         help="e.g. esco_uri: split rows into --folds folds by this column and code each fold with "
@@ -156,10 +159,13 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
     valid = gold.map(bool)
     skipped = int((~valid).sum())
     frame, gold = frame[valid], gold[valid]
-    languages = frame[args.lang_col].tolist() if args.lang_col in frame.columns else None
     sources = frame[args.source_col].tolist() if args.source_col in frame.columns else None
     descriptions = frame[args.desc_col].tolist() if args.desc_col in frame.columns else None
     config, layout, texts = config_from_env(args.config), layout_from_env(), frame[args.text_col].tolist()
+    # read as the pipeline reads posts: detected, the file's column a hint
+    hints = frame[args.lang_col].tolist() if args.lang_col in frame.columns else None
+    languages = [d.language for d in LanguageDetector(config.languages, cache_root=layout.language_cache)
+                 .detect_posts(texts, descriptions, hints)]
     _say_progress()
     # a file the index learns from as coded posts is graded with each fold's own titles left out
     keys, own_titles = leave_out_plan(config, args.file, texts,

@@ -88,6 +88,19 @@ def test_isco_eval_reports_and_skips_invalid_gold(data_dir, tmp_path):
     assert "top1_4digit" in text.stdout and "overall" in text.stdout and "source=" not in text.stdout
 
 
+def test_isco_eval_reads_each_title_in_its_detected_language_the_file_column_a_hint(data_dir, tmp_path):
+    """As the pipeline reads posts: a file that says English for every title holds Malay ones too, and a language
+    the detector does not know (Polish) is kept as the file says."""
+    labelled = tmp_path / "mixed.csv"
+    labelled.write_text("job_title,isco_code,language\nJuruwang,5230,en\nKerani akaun,4311,en\n"
+                        "Registered nurse,2221,en\nKelner,5131,pl\n")
+    done = run("isco-eval", str(labelled), "--json", data_dir=data_dir)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert {k: v["n"] for k, v in report["by_language"].items()} == {"ms": 2, "en": 1, "pl": 1}
+    assert report["by_language"]["ms"]["top1_4digit"] == 1.0  # glossed: cashier, accounts clerk
+
+
 def test_isco_eval_calibrates_blended_votes_apart_and_keeps_the_other_map(data_dir, tmp_path):
     """Titles not in English get the multilingual vote, whose shares get their own map in the same file."""
     english, spanish, calibration = tmp_path / "en.csv", tmp_path / "es.csv", tmp_path / "calibration.json"

@@ -21,7 +21,6 @@ from isco_assets.lib.prepare.language import LanguageDetector
 from isco_assets.lib.prepare.text import clean_text, coding_title, normalize_title
 from isco_assets.lib.prepare.text_cache import TextCache
 
-DETECT_CHARS = 400
 STORED_COLUMNS: tuple[str, ...] = (*ACCEPTED_COLUMNS, "content_hash", "post_key")
 _KEY_SEP = "\x1f"  # between a language code and a text in the cleaning cache's keys
 
@@ -74,8 +73,8 @@ def union_posts(raw: pd.DataFrame, detector: LanguageDetector) -> tuple[pd.DataF
         frame = pd.concat([frame[~unkeyed], masked])
     frame = frame.sort_values(["drop_id", "row_number"], kind="stable").reset_index(drop=True)
     deduped = frame.drop_duplicates("content_hash").reset_index(drop=True)
-    sample = (deduped["job_title"] + ". " + deduped["job_desc"].str.slice(0, DETECT_CHARS)).tolist()
-    detections = detector.detect(sample, deduped["language"].tolist())
+    detections = detector.detect_posts(deduped["job_title"].tolist(), deduped["job_desc"].tolist(),
+                                       deduped["language"].tolist())
     deduped = deduped.rename(columns={"language": "language_hint"})
     deduped["language"] = [d.language for d in detections]
     deduped["language_confidence"] = [d.confidence for d in detections]
