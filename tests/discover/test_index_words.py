@@ -90,3 +90,14 @@ def test_the_labels_of_one_group_together_name_a_title_no_single_label_names() -
         "labels of 9112 ('limpiador', 'personal de limpieza de oficinas')"
     assert words.group_naming("limpiador de oficinas", "5223") == "", "another group's labels do not hold them"
     assert words.group_naming("limpiador de prompts", "9112") == "", "a word no label of the group holds"
+
+
+def test_a_label_spelled_otherwise_is_the_same_label_and_a_longer_one_is_not() -> None:
+    words = LabelWords.of(pd.DataFrame({"code": ["9213", "2512", "2431"],
+                                        "label_norm": ["farm hand", "full stack developer", "marketing manager"]}))
+    assert words.same("farmhand") == "label 'farm hand'"
+    assert words.same("farm hands") == "label 'farm hand'"
+    assert words.same("full-stack developer") == "label 'full stack developer'"
+    assert words.same("manager marketing") == "label 'marketing manager'"
+    assert words.same("farm") == "" and words.same("developer") == "", "a part of a label is not the label"
+    assert words.same("digital marketing manager") == "", "nor is a title with a word more"

@@ -69,6 +69,16 @@ def word_keys(word: str) -> tuple[str, ...]:
     return tuple(sorted(keys))
 
 
+def spellings(text: str) -> tuple[str, ...]:
+    """Two keys a text shares with its other spellings: its words but function words ("full" of "full stack"
+    counts, though a contract word elsewhere), without accents, hyphens and a final -s, joined in order
+    ("farmhand" for "farm hands") and sorted ("hand farm"); none for a text with no such word."""
+    words = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+             for w in (without_accents(w).replace("-", "") for w in WORD.findall(str(text).lower())
+                       if len(w) > 1 and w not in ANY_LANGUAGE_STOP_WORDS)]
+    return ("".join(words), " ".join(sorted(words))) if words else ()
+
+
 FAMILY = 6  # letters that words of one family share at their start ("annotation", "annotator", "annotate")
 
 
@@ -92,6 +102,7 @@ class LabelWords:
     labels: tuple[str, ...] = ()
     holders: dict[str, frozenset[int]] = field(default_factory=dict)  # word form -> labels that hold it
     groups: dict[str, frozenset[int]] = field(default_factory=dict)  # unit group -> its labels
+    spelled: dict[str, int] = field(default_factory=dict)  # ``spellings`` of each label -> the label
 
     @classmethod
     def of(cls, labels: pd.DataFrame) -> LabelWords:
@@ -115,7 +126,19 @@ class LabelWords:
             for word in forms:
                 for key in word_keys(word):
                     holders[key].add(i)
-        return cls(unique, {k: frozenset(v) for k, v in holders.items()}, {k: frozenset(v) for k, v in groups.items()})
+        spelled: dict[str, int] = {}
+        for i, label in enumerate(unique):
+            for key in spellings(label):
+                spelled.setdefault(key, i)
+        return cls(unique, {k: frozenset(v) for k, v in holders.items()}, {k: frozenset(v) for k, v in groups.items()},
+                   spelled)
+
+    def same(self, title: str) -> str:
+        """The label that is ``title`` but for spacing, hyphens, word order, accents or a plural -s ("farmhand" and
+        "farm hand", "full-stack developer" and "full stack developer", "manager marketing" and "marketing
+        manager"): "label 'x'"; "" when none is. Read in every language: a label is no evidence of new work."""
+        found = [self.spelled[k] for k in spellings(title) if k in self.spelled]
+        return f"label '{self.labels[min(found)]}'" if found else ""
 
     def naming(self, title: str) -> str:
         """Where the index names ``title`` word for word: the shortest label that holds every word of it ("label

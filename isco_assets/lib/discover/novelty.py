@@ -1,7 +1,8 @@
 """Judging each cluster against the index, and ranking the ones it does not cover as novel-occupation candidates.
 
 Coverage is an absolute verdict per cluster, judged on its own posts, not on their standing among other posts: a
-cluster whose posts the index names (a share of them match a label almost word for word, or, for titles in a
+cluster whose posts the index names (a share of them match a label almost word for word or are a label spelled
+otherwise, "farmhand" for "farm hand", or, for titles in a
 language the main model reads poorly, have every word in one label, or, in a language the index holds labels in, in
 the labels of the group they were coded to together, or only words its labels in such languages use often:
 ``index_words.py``, ``_known_words``) or describes (its median post lies close to
@@ -93,6 +94,10 @@ def judge_clusters(
     held = posts[column].isin(words.languages).to_numpy() if words.languages else np.ones(len(posts), dtype=bool)
     naming[foreign] = _foreign_namings(glossed, posts.loc[foreign, "isco_code"].astype(str).tolist(),
                                        held[foreign].tolist(), words, settings.known_word_labels)
+    # any title that is a label spelled otherwise ("farmhand": "farm hand"), which the main model may read apart
+    rest = (naming == "") & ~np.asarray(vague, dtype=bool)
+    spelled = {t: words.labels.same(t) for t in pd.unique(posts.loc[rest, "title_norm"])}
+    naming[rest] = [spelled[t] for t in posts.loc[rest, "title_norm"]]
     newness = word_newness(posts["title_norm"].tolist(), words.labels, settings.half_new_labels)
     posts = posts.assign(vague=vague, naming=naming, in_main=in_main,
                          word_newness=np.where(held, newness, UNHELD_NEWNESS))
