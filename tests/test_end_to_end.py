@@ -6,11 +6,15 @@ import pandas as pd
 import pytest
 
 from isco_assets.lib.common.layout import DataLayout
-from isco_assets.lib.demo.drop import EMERGING_KEYWORDS, write_demo_drop
+from isco_assets.lib.demo.drop import _ORDINARY, EMERGING_KEYWORDS, write_demo_drop
+from isco_assets.lib.prepare.text import normalize_title
 from isco_assets.resources.environment import layout_from_env
 from isco_assets.runner import run_pipeline
 
-N_POSTS, BAD_ROWS = 1500, 12
+N_POSTS, SEED, BAD_ROWS = 3000, 0, 20  # the drop `make demo` writes
+# work any real index names, which must not be sold to experts as new (issue 16): barber, janitor, cook, nurse,
+# dentist, housekeeper, in the generator's words
+NAMED_WORK = ("hairdresser", "cleaner", "cook", "registered nurse", "dentist", "room attendant")
 
 pytestmark = pytest.mark.slow
 
@@ -19,7 +23,7 @@ pytestmark = pytest.mark.slow
 def run(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("e2e") / "data"
     layout = layout_from_env(root)
-    drop = write_demo_drop(root.parent / "incoming" / "demo.csv", N_POSTS, seed=7, bad_rows=BAD_ROWS)
+    drop = write_demo_drop(root.parent / "incoming" / "demo.csv", N_POSTS, seed=SEED, bad_rows=BAD_ROWS)
     binary = root.parent / "incoming" / "broken.csv"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     with dg.instance_for_test() as instance:
@@ -77,12 +81,21 @@ def test_titles_not_in_english_get_the_multilingual_vote(run):
     assert 0 < metadata["multilingual_vote_titles"].value < metadata["unique_titles"].value
 
 
-def test_emerging_occupation_ranks_among_top_candidates(run):
+def test_emerging_occupations_lead_the_candidates(run):
     _, outcome, _ = run
     top = outcome.candidates.head(10)
-    text = " ".join(" ".join(t) for t in top["example_titles"]).lower()
-    hits = [name for name, keys in EMERGING_KEYWORDS.items() if any(k in text for k in keys)]
-    assert hits, f"no emerging occupation among the top 10: {top['name'].tolist()}"
+    emerging = [any(k in " ".join(titles).lower() for keys in EMERGING_KEYWORDS.values() for k in keys)
+                for titles in top["example_titles"]]
+    assert sum(emerging) >= 8, f"{sum(emerging)} of the top 10 are emerging: {top['name'].tolist()}"
+
+
+def test_no_ordinary_work_any_index_names_among_the_top_20(run):
+    _, outcome, _ = run
+    named = {normalize_title(t): o.name for o in _ORDINARY if o.name in NAMED_WORK
+             for titles in o.titles.values() for t in titles}
+    top = outcome.candidates.head(20)
+    found = {t: named[t] for titles in top["example_titles"] for t in titles if t in named}
+    assert len(named) > 30 and not found, f"ordinary work among the top 20: {found}"
 
 
 def test_exports_written(run):
