@@ -41,6 +41,7 @@ from isco_assets.lib.classify.index_sources import build_index_labels, label_key
 from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.config import DEFAULT_LANGUAGES, bundled_sources
 from isco_assets.lib.discover.cluster_tracking import RegistryState
+from isco_assets.lib.discover.index_words import spellings
 from isco_assets.lib.discover.novelty import candidates_of, verdict_counts
 from isco_assets.lib.prepare.language import LanguageDetector
 from isco_assets.lib.prepare.text import coding_title, normalize_title
@@ -101,11 +102,15 @@ def exclusions(titles: pd.DataFrame, mode: str, removed: list[str]) -> list[str]
     labels (a group's in every source, an occupation's ESCO labels) and its posted titles."""
     column = "isco_code" if mode == "groups" else "esco_uri"
     names = set(titles.loc[titles[column].isin(removed), "job_title"])
+    labels = build_index_labels(load_taxonomy(), bundled_sources())
     if mode == "groups":
-        labels = build_index_labels(load_taxonomy(), bundled_sources())
         names |= set(labels.loc[labels["code"].isin(removed), "label"])
     else:
         names |= esco_names(set(removed))
+    # and every label that is one of those names spelled otherwise ("account managers" for a posted "account
+    # manager"), which the candidates' judgement reads as the same label (index_words.LabelWords.same)
+    spelled = {k for t in names for k in spellings(normalize_title(t))}
+    names |= {t for t in labels["label"].unique() if not spelled.isdisjoint(spellings(normalize_title(t)))}
     return sorted(set(removed) | {label_key(t) for t in names if normalize_title(t)})
 
 
