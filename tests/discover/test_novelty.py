@@ -381,10 +381,11 @@ def test_new_work_split_by_wording_or_language_is_one_candidate() -> None:
                                                                           "engineer"]})
     words = IndexWords.of(index, groups=40)
     posts = (_background() + _posts(0, 20, 0.40, title="prompt engineer")
-             + _posts(1, 8, 0.45, language="es", title="ingeniero de prompts")
+             + _posts(1, 5, 0.45, language="es", title="ingeniero de prompts")
+             + _posts(1, 3, 0.45, language="es", title="analista web")  # a cluster may mix work
              + _posts(2, 20, 0.40, title="software tester"))  # "software": a word the index uses
     judged = _judge(posts, words).set_index("cluster_id")
     assert judged["verdict"].to_dict() == {0: "candidate", 1: "merged", 2: "candidate"}
-    assert judged.loc[0, "same_work"] == ["cluster 1 (8 posts)"]
+    assert judged.loc[0, "same_work"] == ["Ingeniero De Prompts (8 posts)"], "named by its title with the word"
     assert judged.loc[1, "coverage_evidence"].startswith("the same work as candidate 'cluster 0': both use 'prompt")
     assert sorted(candidates_of(_judge(posts, words))["cluster_id"]) == [0, 2]

@@ -318,29 +318,35 @@ def _merge_split_candidates(frame: pd.DataFrame, members: pd.DataFrame, labels: 
             leader_of.update(dict.fromkeys(keys, row))
             continue
         key = next(k for k in sorted(keys) if leader_of.get(k) == leader)
-        shared = (f"'{keys[key]}', a word" if not key.endswith("~") else
-                  f"words beginning '{key[:-1]}' ('{keys[key]}'), words")
+        word, title = keys[key]
+        shared = (f"'{word}', a word" if not key.endswith("~") else
+                  f"words beginning '{key[:-1]}' ('{word}'), words")
+        # named by its title that carries the shared word: a cluster may mix work ("ingegnere dei prompt" among
+        # "engenheiro mlops" posts), and the word is what makes it the same work
         frame.at[leader, "same_work"] = [*frame.at[leader, "same_work"],
-                                         f"{frame.at[row, 'name']} ({int(frame.at[row, 'n_posts'])} posts)"]
+                                         f"{title.title()} ({int(frame.at[row, 'n_posts'])} posts)"]
         frame.at[row, "verdict"] = MERGED
         frame.at[row, "coverage_evidence"] = (f"the same work as candidate '{frame.at[leader, 'name']}': both "
                                               f"use {shared} that {new_word_labels} or fewer index labels use")
     return frame
 
 
-def _new_words(members: pd.DataFrame, labels: LabelWords, new_word_labels: int) -> dict[int, dict[str, str]]:
-    """Per cluster, the forms of the new words at least half its posts carry in their title (form -> word)."""
-    titles = members.groupby(["cluster_id", "title_norm"]).size().rename("n").reset_index()
-    out: dict[int, dict[str, str]] = {}
+def _new_words(members: pd.DataFrame, labels: LabelWords,
+               new_word_labels: int) -> dict[int, dict[str, tuple[str, str]]]:
+    """Per cluster, the forms of the new words at least half its posts carry in their title, with the word and the
+    most posted title that carries it (form -> (word, title))."""
+    titles = (members.groupby(["cluster_id", "title_norm"]).size().rename("n").reset_index()
+              .sort_values(["cluster_id", "n", "title_norm"], ascending=[True, False, True]))
+    out: dict[int, dict[str, tuple[str, str]]] = {}
     for cluster_id, part in titles.groupby("cluster_id"):
         carried: dict[str, float] = {}
-        words: dict[str, str] = {}
+        words: dict[str, tuple[str, str]] = {}
         for title, n in zip(part["title_norm"], part["n"], strict=True):
             for word in {w for w in content_words(title) if len(w.replace("-", "")) >= 4
                          and len(labels.holding(w)) <= new_word_labels}:
                 for key in family_keys(word):
                     carried[key] = carried.get(key, 0.0) + n
-                    words.setdefault(key, word)
+                    words.setdefault(key, (word, title))
         total = part["n"].sum()
         out[int(cluster_id)] = {k: words[k] for k, n in carried.items() if n >= total / 2}
     return out
