@@ -389,3 +389,14 @@ def test_new_work_split_by_wording_or_language_is_one_candidate() -> None:
     assert judged.loc[0, "same_work"] == ["Ingeniero De Prompts (8 posts)"], "named by its title with the word"
     assert judged.loc[1, "coverage_evidence"].startswith("the same work as candidate 'cluster 0': both use 'prompt")
     assert sorted(candidates_of(_judge(posts, words))["cluster_id"]) == [0, 2]
+
+
+def test_the_suggested_parent_is_the_group_of_the_most_confidence_not_of_the_most_posts() -> None:
+    unread = _posts(0, 6, 0.58, code="2131", title="preventista")  # five groups at 0.04: the coder cannot read it
+    read = _posts(0, 3, 0.62, code="5223", title="vendedor preventista")
+    for post, confidence in [(p, 0.04) for p in unread] + [(p, 0.51) for p in read]:
+        post["confidence"] = confidence
+    judged = _judge(_background() + unread + read).set_index("cluster_id")
+    assert judged.loc[0, "suggested_parent"] == "5223"
+    assert judged.loc[0, "parent_share"] == pytest.approx(1 / 3, abs=1e-3)
+    assert [g["code"] for g in judged.loc[0, "nearest_groups"]] == ["5223", "2131"]

@@ -353,12 +353,17 @@ def _new_words(members: pd.DataFrame, labels: LabelWords,
 
 
 def _nearest_groups(members: pd.DataFrame, k: int = 3) -> dict[int, list[dict[str, object]]]:
-    """The unit groups the cluster's posts were coded to most, with their share and mean score."""
+    """The unit groups the cluster's posts were coded to, with their share of the posts and mean score; first the
+    group of the most confidence (each post weighted by its code's confidence, where known): a post the coder
+    cannot read ("preventista", five groups at 0.04 each) does not outvote one it reads ("vendedor preventista",
+    5223 at 0.51)."""
     out: dict[int, list[dict[str, object]]] = {}
-    grouped = members.groupby(["cluster_id", "isco_code"]).agg(n=("isco_score", "size"), score=("isco_score", "mean"))
+    weight = members["confidence"].astype(float).fillna(0.0) if "confidence" in members else 1.0
+    grouped = (members.assign(weight=weight).groupby(["cluster_id", "isco_code"])
+               .agg(n=("isco_score", "size"), weight=("weight", "sum"), score=("isco_score", "mean")))
     totals = members.groupby("cluster_id").size()
     for cluster_id, part in grouped.groupby(level=0):
-        part = part.droplevel(0).sort_values(["n", "score"], ascending=False).head(k)
+        part = part.droplevel(0).sort_values(["weight", "n", "score"], ascending=False).head(k)
         total = int(totals[cluster_id])
         out[int(cluster_id)] = [
             {"code": code, "share": round(int(r.n) / total, 3), "score": round(float(r.score), 3)}
