@@ -99,5 +99,6 @@ def test_a_label_spelled_otherwise_is_the_same_label_and_a_longer_one_is_not() -
     assert words.same("farm hands") == "label 'farm hand'"
     assert words.same("full-stack developer") == "label 'full stack developer'"
     assert words.same("manager marketing") == "label 'marketing manager'"
+    assert words.same("principal marketing manager") == "label 'marketing manager'", "a level is not other work"
     assert words.same("farm") == "" and words.same("developer") == "", "a part of a label is not the label"
     assert words.same("digital marketing manager") == "", "nor is a title with a word more"

@@ -70,13 +70,17 @@ def word_keys(word: str) -> tuple[str, ...]:
 
 
 def spellings(text: str) -> tuple[str, ...]:
-    """Two keys a text shares with its other spellings: its words but function words ("full" of "full stack"
-    counts, though a contract word elsewhere), without accents, hyphens and a final -s, joined in order
-    ("farmhand" for "farm hands") and sorted ("hand farm"); none for a text with no such word."""
-    words = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
-             for w in (without_accents(w).replace("-", "") for w in WORD.findall(str(text).lower())
-                       if len(w) > 1 and w not in ANY_LANGUAGE_STOP_WORDS)]
-    return ("".join(words), " ".join(sorted(words))) if words else ()
+    """The keys a text shares with its other spellings: its words without accents, hyphens and a final -s, joined in
+    order ("farmhand" for "farm hands") and sorted ("hand farm"); once with every word but function words ("full" of
+    "full stack" counts) and once without contract and level words too ("principal data scientist" is spelled as
+    "data scientist"); none for a text with no such word."""
+    words = [w for w in WORD.findall(str(text).lower()) if len(w) > 1 and w not in ANY_LANGUAGE_STOP_WORDS]
+    keys: list[str] = []
+    for kept in (words, [w for w in words if w not in _ignored()]):
+        plain = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+                 for w in (without_accents(w).replace("-", "") for w in kept)]
+        keys += ["".join(plain), " ".join(sorted(plain))] if plain else []
+    return tuple(dict.fromkeys(keys))
 
 
 FAMILY = 6  # letters that words of one family share at their start ("annotation", "annotator", "annotate")
