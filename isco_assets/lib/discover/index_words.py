@@ -138,9 +138,10 @@ class LabelWords:
                    spelled)
 
     def same(self, title: str) -> str:
-        """The label that is ``title`` but for spacing, hyphens, word order, accents or a plural -s ("farmhand" and
-        "farm hand", "full-stack developer" and "full stack developer", "manager marketing" and "marketing
-        manager"): "label 'x'"; "" when none is. Read in every language: a label is no evidence of new work."""
+        """The label that is ``title`` but for spacing, hyphens, word order, accents, a plural -s or level words
+        (``spellings``: "farmhand" and "farm hand", "manager marketing" and "marketing manager", "principal data
+        scientist" and "data scientist"): "label 'x'"; "" when none is. Read in every language: a label is no
+        evidence of new work."""
         found = [self.spelled[k] for k in spellings(title) if k in self.spelled]
         return f"label '{self.labels[min(found)]}'" if found else ""
 
