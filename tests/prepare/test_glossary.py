@@ -16,7 +16,16 @@ def test_common_occupational_words_and_compounds_are_glossed() -> None:
     assert gloss("wakil khidmat pelanggan", "ms") == "representative customer service"
     assert gloss("ejen pusat panggilan", "ms") == "agent call centre"
     assert gloss("juruwang pasar raya", "ms") == "cashier supermarket"
-    assert gloss("pengurus projek", "id") == "manager projek", "the Malay spelling is not the Indonesian one"
+    assert gloss("pemandu lalu lintas udara", "id") == "air traffic controller"
+    assert gloss("pencuci pinggan", "ms") == "dishwasher" and gloss("pustakawan", "id") == "librarian"
+
+
+def test_a_title_detected_as_the_other_of_two_close_languages_is_still_read_its_own_words_first() -> None:
+    # short titles are often detected as Indonesian when Malay, or the other way round
+    assert gloss("pengurus projek", "id") == "project manager"
+    assert gloss("jurukimpal", "id") == "welder"
+    # where the two differ, the detected language's word wins
+    assert gloss("pengacara", "id") == "lawyer" and gloss("pengacara", "ms") == "host"
 
 
 def test_regional_synonyms_are_words_the_index_uses() -> None:

@@ -37,13 +37,17 @@ BOTH = "*"
 
 @cache
 def _terms(file: Path = GLOSSARY_FILE) -> dict[str, dict[tuple[str, ...], str]]:
-    """language -> (words of a term) -> English, a language's own terms over the shared ones."""
+    """language -> (words of a term) -> English: a language's own terms over the shared ones, over the other
+    languages' own ones. A short title's language is often detected as the other of two close languages (Malay and
+    Indonesian share most of their words), so a word only one is known to use is still better read than left."""
     frame = pd.read_csv(file, dtype=str, keep_default_na=False)
-    shared = {tuple(t.split()): e for lang, t, e in frame.itertuples(index=False) if lang == BOTH}
+    by_language = {language: {tuple(t.split()): e for lang, t, e in frame.itertuples(index=False) if lang == language}
+                   for language in set(frame["language"])}
+    shared = by_language.pop(BOTH, {})
     out = {}
-    for language in sorted(set(frame["language"]) - {BOTH}):
-        own = {tuple(t.split()): e for lang, t, e in frame.itertuples(index=False) if lang == language}
-        out[language] = {**shared, **own}
+    for language in sorted(by_language):
+        others = {k: v for other in sorted(by_language) if other != language for k, v in by_language[other].items()}
+        out[language] = {**others, **shared, **by_language[language]}
     return out
 
 
@@ -88,6 +92,7 @@ def regional_synonyms(file: Path = REGIONAL_FILE) -> dict[str, tuple[str, ...]]:
 ALIGNED_KINDS = ("preferred", "alternative")
 _WORD = re.compile(r"[^\W\d_]+")
 ENGLISH = "en"
+MIN_TARGET = 3  # letters of an English word a word may translate as: "ta" (teaching assistant) is no gloss
 
 
 def _words(text: str) -> list[str]:
@@ -101,7 +106,8 @@ class LearnedGlossary:
     """Words of other languages -> English, learned from labels that name the same occupations in both.
 
     A word's occupations (the concepts whose labels in its language hold it) are compared with each English word's;
-    it translates as the English word whose occupations overlap its own most (Dice coefficient), when they share at
+    it translates as the English word whose occupations overlap its own most (Dice coefficient; on a tie, the one
+    that shares more; none when still tied), when they share at
     least ``min_shared`` occupations (or all of a rare pair's), at ``min_dice`` or more, and the English word's best
     match in that language is this word (or the overlap is strong, ``STRONG``), so one English word is not every
     word's translation. Chosen on ESCO es/pt/it labels by language leave-out (docs/reference-index.md)."""
@@ -130,11 +136,14 @@ class LearnedGlossary:
         for language, table in occupations.items():
             best: dict[str, tuple[str, float]] = {}
             for word, concepts in table.items():
-                shared = Counter(e for c in concepts for e in english_of.get(c, ()))
-                scored = [(2 * n / (len(concepts) + len(english[e])), e) for e, n in shared.items()
-                          if n >= min_shared or (n == len(concepts) and len(english[e]) <= min_shared)]
-                if scored and (top := max(scored))[0] >= min_dice:
-                    best[word] = (top[1], top[0])
+                shared = Counter(e for c in concepts for e in english_of.get(c, ()) if len(e) >= MIN_TARGET)
+                scored = sorted(((2 * n / (len(concepts) + len(english[e])), n, e) for e, n in shared.items()
+                                 if n >= min_shared or (n == len(concepts) and len(english[e]) <= min_shared)),
+                                reverse=True)
+                # a tie says the labels cannot tell which word it is ("pratos" in one occupation's labels,
+                # beside "saucier", "fryer" and "poissonnier" alike)
+                if scored and scored[0][0] >= min_dice and (len(scored) == 1 or scored[1][:2] != scored[0][:2]):
+                    best[word] = (scored[0][2], scored[0][0])
             back: dict[str, tuple[float, str]] = {}  # English word -> its best match in this language
             for word, (e, dice) in best.items():
                 back[e] = max(back.get(e, (0.0, "")), (dice, word))

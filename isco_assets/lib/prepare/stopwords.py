@@ -27,7 +27,8 @@ _RAW = {
     "it": """a ad agli ai al alla alle allo anche che chi ci come con cui da dal dalla dalle dei del
         della delle dello di dove e ed era gli ha hanno i il in io la le lei li lo loro lui ma mi
         ne negli nei nel nella nelle noi non o per perché più quale quando questa queste questi
-        questo se sei si sia siamo sono su sua sue sul sulla suo suoi tra tu un una uno vi voi""",
+        questo se sei si sia siamo sono su sua sue sul sulla suo suoi tra tu un una uno vi voi
+        dell dall nell sull all coll dagl degl negl sugl quell""",
     "ms": """ada adalah akan aku anda apa atau bagi bahawa bahwa banyak belum boleh dalam dan dari
         dengan di dia ia ialah ini itu juga kami kamu kepada ke kita lagi lain mana mereka oleh
         pada para saya secara sebagai sedang sudah supaya tanpa telah tentang tersebut untuk yang serta dapat
