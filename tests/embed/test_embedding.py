@@ -98,6 +98,21 @@ def test_cache_persists_across_objects(tmp_path: Path) -> None:
     np.testing.assert_allclose(vectors[1], fake.vector("c"))
 
 
+def test_texts_cached_twice_by_runs_side_by_side_do_not_shift_later_vectors(tmp_path: Path) -> None:
+    fake = FakeEmbedder()
+    EmbeddingCache(tmp_path, fake.model_id).embed(["a"], fake)
+    # two runs open the cache before either writes, and each caches "b" in a shard of its own
+    runs = [EmbeddingCache(tmp_path, fake.model_id) for _ in range(2)]
+    assert [len(run) for run in runs] == [1, 1]
+    for run in runs:
+        run.embed(["b"], fake)
+    cache = EmbeddingCache(tmp_path, fake.model_id)
+    vectors, n_new = cache.embed(["x", "a", "b", "y"], fake)
+    assert n_new == 2
+    for text, row in zip(["x", "a", "b", "y"], vectors, strict=True):
+        np.testing.assert_allclose(row, fake.vector(text))
+
+
 def test_models_do_not_share_a_cache(tmp_path: Path) -> None:
     one, two = FakeEmbedder("model/one"), FakeEmbedder("model two", dim=8)
     EmbeddingCache(tmp_path, one.model_id).embed(["a"], one)

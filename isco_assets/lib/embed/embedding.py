@@ -191,7 +191,8 @@ class EmbeddingCache:
         table = pa.table({"hash": hashes, "vector": pa.FixedSizeListArray.from_arrays(flat, dim)})
         new_shard(self.folder, lambda path: pq.write_table(table, path))
         assert self._index is not None
-        start = len(self._index)
+        # rows, not distinct hashes: shards written by runs side by side can hold a text twice
+        start = 0 if self._vectors is None else len(self._vectors)
         self._index.update({h: start + i for i, h in enumerate(hashes)})
         self._vectors = vectors if self._vectors is None else np.vstack([self._vectors, vectors])
 
