@@ -56,10 +56,21 @@ def test_words_are_learned_from_labels_that_name_one_occupation_in_two_languages
     glossary = LearnedGlossary.learn(ALIGNED)
     assert glossary.languages() == {"es", "it"}
     assert glossary.gloss("enfermera", "es") == "nurse"
-    assert glossary.gloss("ingeniero de caminos", "es") == "engineer caminos"  # an unknown word stays as it is
+    # an unknown word stays as it is; the head comes last, as in English
+    assert glossary.gloss("ingeniero de caminos", "es") == "caminos engineer"
+    assert glossary.gloss("auxiliar de enfermera", "es") == "nurse assistant"
     assert glossary.gloss("fontanero", "es") == "plumber" and glossary.gloss("idraulico", "it") == "plumber"
     assert glossary.gloss("ingeniero", "pt") == "ingeniero"  # no Portuguese labels: nothing learned
     assert glossary.gloss("camarero", "es") == "camarero"  # no word known: the title as it is
+
+
+def test_a_run_of_words_the_glossary_does_not_know_keeps_its_order_and_an_english_word_stays_itself() -> None:
+    labels = pd.concat([ALIGNED, _aligned([("ml-eng", "en", "machine learning engineer"),
+                                           ("ml-eng", "es", "ingeniero de machine learning"),
+                                           ("ml-eng", "es", "ingeniero de aprendizaje automatico")])])
+    glossary = LearnedGlossary.learn(labels)
+    assert "learning" not in glossary.words["es"]  # the same word names the same occupation in English
+    assert glossary.gloss("ingeniero de machine learning", "es") == "machine learning engineer"
 
 
 def test_only_labels_of_one_occupation_in_several_languages_teach_words() -> None:
