@@ -104,6 +104,6 @@ def test_titles_are_read_through_the_glossary_their_index_teaches(tmp_path: Path
     texts, rows_outside = ["enfermero jefe", "fontanero", "nurse", "camarero"], np.array([True, True, False, True])
     vote = service(0.5).gloss_vote(texts, rows_outside, ["es", "es", "en", "es"])
     assert vote is not None and vote.weight == 0.5
-    assert list(vote.texts) == ["nurse jefe", "plumber", "nurse", "camarero"]
+    assert list(vote.texts) == ["jefe nurse", "plumber", "nurse", "camarero"]  # in English order, head last
     assert vote.rows.tolist() == [True, True, False, False]  # English, and a title no word of which it knows
     assert service(0.0).gloss_vote(texts, rows_outside, ["es", "es", "en", "es"]) is None
