@@ -23,6 +23,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import groupby
 from pathlib import Path
 
 import pandas as pd
@@ -83,13 +84,11 @@ def head_last(parts: list[tuple[str, bool]]) -> str:
     order ("ingeniero de machine learning": "machine learning engineer"). Not for the written Malay and Indonesian
     glossary: its terms are whole compounds already, and on the JobBERT titles read as Malay or Indonesian (most
     mix in English) reading backwards lost 4 of 231 right first codes."""
-    units: list[list[str]] = []
-    for text, known in parts:
-        if known or not units or units[-1][1]:
-            units.append([text, known])
-        else:
-            units[-1][0] += " " + text
-    return " ".join(text for text, _ in reversed(units))
+    units: list[str] = []
+    for known, run in groupby(parts, key=lambda part: part[1]):
+        texts = [text for text, _ in run]
+        units += texts if known else [" ".join(texts)]
+    return " ".join(reversed(units))
 
 
 @cache
