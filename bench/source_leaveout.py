@@ -5,13 +5,15 @@
         [--sets esco_es_pt_it] [--gloss-weight W]
 
 Variants: ``all`` (the config's index), ``without:<source>`` (that source left out), ``before`` (the reference
-index before the national indexes: ISCO-08 structure, ILO index, ESCO en/es/pt/it), and ``only:<a>,<b>`` (the
-config's non-bundled sources plus these bundled ones). Sets, each graded by leave-out so no row finds its own
-label: JobBERT dev titles and the Polish hand-coded ads (coded-posts sources of the reference config, so each
-fold's own titles leave the index, as ``isco-eval`` does), and ESCO es/pt/it labels with their occupation's labels
-in their own language left out (the occupation keeps its other languages: a title worded otherwise than the index).
-The national indexes are not keyed by ESCO occupation, so the ESCO set cannot leave a Colombian or Brazilian
-title out: there it measures what the national wording adds, leak or knowledge alike.
+index before the national indexes: ISCO-08 structure, ILO index, ESCO en/es/pt/it), ``only:<a>,<b>`` (the
+config's non-bundled sources plus these bundled ones) and ``targets:<source>=<n>`` (that source with
+``max_targets`` n). Sets, each graded by leave-out so no row finds its own label: JobBERT dev titles and the Polish
+hand-coded ads (coded-posts sources of the reference config, so each fold's own titles leave the index, as
+``isco-eval`` does), ESCO es/pt/it labels with their occupation's labels in their own language left out (the
+occupation keeps its other languages: a title worded otherwise than the index), and the Colombian and Brazilian
+titles that reach one group, each with its national code's titles left out (``--per-language`` of each). The
+national indexes are not keyed by ESCO occupation, so the ESCO set cannot leave a Colombian or Brazilian title
+out: there it measures what the national wording adds, leak or knowledge alike; the national set can.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ def variant(config: PlatformConfig, name: str) -> PlatformConfig:
         keep = [s for s in bundled if s.name != name.split(":", 1)[1]]
     elif name.startswith("only:"):
         keep = [s for s in bundled if s.name in name.split(":", 1)[1].split(",")]
+    elif name.startswith("targets:"):
+        source, n = name.split(":", 1)[1].split("=")
+        keep = [dataclasses.replace(s, max_targets=int(n)) if s.name == source else s for s in bundled]
     else:
         raise SystemExit(f"unknown variant {name!r}")
     return dataclasses.replace(config, index_sources=(*keep, *others))
@@ -81,6 +86,15 @@ def sets(config: PlatformConfig, jobbert: int, per_language: int, seed: int) -> 
                 "keys": [language_key(c, lang) for c, lang in zip(queries["concept"], queries["language"],
                                                                  strict=True)],
                 "languages": queries["language"].tolist()})
+    national = [dataclasses.replace(s, max_targets=1) for s in config.index_sources
+                if s.kind == "national" and s.language != "en"]
+    labels = build_index_labels(taxonomy, national)
+    labels = labels[labels["source"].isin([s.label for s in national])]
+    queries = pd.concat([g.sample(min(per_language, len(g)), random_state=seed)
+                         for _, g in labels.groupby("source", sort=True)], ignore_index=True)
+    out.append({"name": "national_es_pt (national code leave-out)", "texts": queries["label"].tolist(),
+                "gold": [(c,) for c in queries["code"]], "own": False, "keys": queries["concept"].tolist(),
+                "languages": queries["language"].tolist()})
     return out
 
 
@@ -88,14 +102,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", default=str(ROOT / "bench" / "reference_sources.yaml"))
     parser.add_argument("--jobbert", type=int, default=4000, help="JobBERT dev titles sampled (0: all)")
-    parser.add_argument("--per-language", type=int, default=600, help="ESCO labels sampled per language")
+    parser.add_argument("--per-language", type=int, default=600,
+                        help="ESCO labels sampled per language, national titles per source")
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--head-weight", type=float, default=0.0, help="coder.head_weight for every variant")
     parser.add_argument("--variants", nargs="+", default=None,
                         help="default: all, before, and without:<each bundled source>")
     parser.add_argument("--sets", nargs="+", default=None, help="only the sets whose name starts with one of these "
-                        "(jobbert_dev, pl_ojalab_dev, esco_es_pt_it); default: all")
+                        "(jobbert_dev, pl_ojalab_dev, esco_es_pt_it, national_es_pt); default: all")
     parser.add_argument("--gloss-weight", type=float, default=None, help="coder.gloss_weight for every variant")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()

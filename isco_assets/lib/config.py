@@ -70,8 +70,9 @@ class IndexSource:
     file) and reach ISCO-08 through ``crosswalk`` steps applied in order (a ``national`` index without crosswalk
     codes in ISCO-08 itself); a title that reaches more than ``max_targets`` unit groups, through its code or
     across its entries, is left out (an ambiguous mapping adds noise, not knowledge), otherwise it is a label of
-    each group it reaches. ``qualifier_columns`` name the columns that restrict an entry (the UK index's
-    qualifier and industry): such an entry's title is a label only when the title alone is unambiguous.
+    each group it reaches, ``weight`` shared among them. ``qualifier_columns`` name the columns that restrict an
+    entry (the UK index's qualifier and industry): such an entry's title is a label only when the title alone is
+    unambiguous.
 
     ``coded_posts`` are job posts people already coded (an earlier coding round, a hand-coded survey): each
     post's title (``title_column``, default job_title) becomes a label of its code (``code_column``, default

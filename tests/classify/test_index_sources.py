@@ -323,6 +323,8 @@ def test_national_many_to_many_up_to_max_targets(national_files: tuple[Path, Pat
     frame = build_index_labels(load_taxonomy(), [_national(*national_files, max_targets=2)])
     part = frame[frame["label"] == "Dyrektor generalny"]
     assert sorted(part["code"]) == ["1112", "1120"]  # a label of each group it reaches
+    assert part["weight"].tolist() == [0.5, 0.5]  # sharing one vote: an ambiguous title weighs no more than another
+    assert set(frame.loc[frame["label"] == "Programista", "weight"]) == {1.0}
 
 
 def test_national_concepts_can_be_left_out(national_files: tuple[Path, Path]) -> None:

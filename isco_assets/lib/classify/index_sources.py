@@ -156,6 +156,15 @@ def _crosswalked(source: IndexSource, stats: Counter[str]) -> Iterator[Row]:
                 yield code, title, source.label, source.language, kind, concept
 
 
+def _shared_weights(rows: Sequence[Row], source: IndexSource) -> list[float]:
+    """The source's weight per row, shared among the groups a title reaches where ``max_targets`` lets it reach
+    several ("garçom": 5131 and 5132 at half each), so that an ambiguous title weighs no more than a plain one."""
+    if source.max_targets <= 1:
+        return [source.weight] * len(rows)
+    reach = Counter(r[1] for r in {(r[0], r[1]) for r in rows})
+    return [source.weight / reach[r[1]] for r in rows]
+
+
 _GRADE = re.compile(r"^[A-Z0-9]{1,5}$|^[A-Z]?\d+[A-Z]?$")
 
 
@@ -294,7 +303,7 @@ def _normalized_rows(taxonomy: IscoTaxonomy, sources: Sequence[IndexSource]) -> 
         stats[source.label] = counts + Counter(not_a_unit_group=len(read) - len(added), labels_read=len(added))
         rows.extend(added)
         versions.extend([source.version] * len(added))
-        weights.extend([source.weight] * len(added))
+        weights.extend(_shared_weights(added, source))
     frame = pd.DataFrame(rows, columns=["code", "label", "source", "language", "kind", "concept"])
     frame["version"] = versions
     frame["weight"] = np.asarray(weights, dtype=np.float32)
