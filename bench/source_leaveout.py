@@ -2,7 +2,7 @@
 
     ISCO_DATA_DIR=/tmp/isco_bench_data .venv/bin/python bench/source_leaveout.py [--config bench/reference_sources.yaml]
         [--jobbert 4000] [--per-language 600] [--folds 3] [--variants all without:uk_soc2020 only:...] [--json FILE]
-        [--sets esco_es_pt_it] [--gloss-weight W]
+        [--sets esco_es_pt_it] [--coder gloss_weight=0.5 multilingual_weight=0.7]
 
 Variants: ``all`` (the config's index), ``without:<source>`` (that source left out), ``before`` (the reference
 index before the national indexes: ISCO-08 structure, ILO index, ESCO en/es/pt/it), ``only:<a>,<b>`` (the
@@ -111,13 +111,15 @@ def main() -> None:
                         help="default: all, before, and without:<each bundled source>")
     parser.add_argument("--sets", nargs="+", default=None, help="only the sets whose name starts with one of these "
                         "(jobbert_dev, pl_ojalab_dev, esco_es_pt_it, national_es_pt); default: all")
-    parser.add_argument("--gloss-weight", type=float, default=None, help="coder.gloss_weight for every variant")
+    parser.add_argument("--coder", nargs="+", default=[], metavar="KEY=VALUE",
+                        help="coder settings for every variant (numbers: gloss_weight=0.5 multilingual_weight=0.7)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     config = config_from_env(args.config)
     coder = dataclasses.replace(config.coder, head_weight=args.head_weight, calibration="")
-    if args.gloss_weight is not None:
-        coder = dataclasses.replace(coder, gloss_weight=args.gloss_weight)
+    for item in args.coder:
+        key, value = item.split("=", 1)
+        coder = dataclasses.replace(coder, **{key: type(getattr(coder, key))(value)})
     config = dataclasses.replace(config, coder=coder)
     names = args.variants or ["all", "before", *(f"without:{s.name}" for s in config.index_sources if s.bundled)]
     layout = layout_from_env()
