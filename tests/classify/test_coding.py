@@ -88,7 +88,8 @@ def test_config_file_sets_the_multilingual_model(tmp_path: Path) -> None:
 
 
 def test_titles_are_read_through_the_glossary_their_index_teaches(tmp_path: Path) -> None:
-    """The glossary is learned from the service's own index: what its labels name in two languages, and only that."""
+    """The glossary is learned from the service's own index (what its labels name in two languages), with the written
+    words beside it."""
     rows = [("2221", "nurse", "en", "c-nurse"), ("2221", "enfermero", "es", "c-nurse"),
             ("7126", "plumber", "en", "c-plumber"), ("7126", "fontanero", "es", "c-plumber")]
     labels = pd.DataFrame(rows, columns=["code", "label_norm", "language", "concept"]).assign(
@@ -101,9 +102,9 @@ def test_titles_are_read_through_the_glossary_their_index_teaches(tmp_path: Path
         return CodingService.over(labels, embedder.encode(labels["label_norm"].tolist()), embedder, config, layout,
                                   load_taxonomy())
 
-    texts, rows_outside = ["enfermero jefe", "fontanero", "nurse", "camarero"], np.array([True, True, False, True])
+    texts, rows_outside = ["enfermero jefe", "fontanero", "nurse", "kelner"], np.array([True, True, False, True])
     vote = service(0.5).gloss_vote(texts, rows_outside, ["es", "es", "en", "es"])
     assert vote is not None and vote.weight == 0.5
-    assert list(vote.texts) == ["jefe nurse", "plumber", "nurse", "camarero"]  # in English order, head last
+    assert list(vote.texts) == ["jefe nurse", "plumber", "nurse", "kelner"]  # in English order, head last
     assert vote.rows.tolist() == [True, True, False, False]  # English, and a title no word of which it knows
     assert service(0.0).gloss_vote(texts, rows_outside, ["es", "es", "en", "es"]) is None

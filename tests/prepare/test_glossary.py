@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from isco_assets.lib.discover.index_words import word_keys
-from isco_assets.lib.prepare.glossary import GLOSSARY_FILE, LearnedGlossary, gloss, regional_synonyms
+from isco_assets.lib.prepare.glossary import GLOSSARY_FILE, LearnedGlossary, gloss, regional_synonyms, written_words
 
 
 def test_common_occupational_words_and_compounds_are_glossed() -> None:
@@ -78,3 +78,19 @@ def test_only_labels_of_one_occupation_in_several_languages_teach_words() -> Non
     assert LearnedGlossary.learn(posts).languages() == frozenset()
     unnamed = ALIGNED.assign(concept="")
     assert LearnedGlossary.learn(unnamed).languages() == frozenset()
+
+
+def test_written_words_fill_and_correct_what_the_labels_teach() -> None:
+    written = {"es": {"camarero": "waiter", "fontanero": "pipe fitter"}, "pt": {"garcom": "waiter"}}
+    glossary = LearnedGlossary.learn(ALIGNED, written=written)
+    assert glossary.gloss("camarero", "es") == "waiter"  # no label teaches it
+    assert glossary.gloss("fontanero", "es") == "pipe fitter"  # a written word over a learned one
+    assert glossary.gloss("enfermera", "es") == "nurse"  # the rest as learned
+    assert glossary.gloss("garçom", "pt") == "waiter"  # accents off, as titles are read
+
+
+def test_the_written_es_pt_it_glossary_holds_single_words_of_the_three_languages() -> None:
+    words = written_words()
+    assert set(words) == {"es", "pt", "it"}
+    assert all(" " not in w and w == w.lower() for table in words.values() for w in table)
+    assert words["it"]["carrellista"] == "forklift driver" and words["pt"]["balconista"]

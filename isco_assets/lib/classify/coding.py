@@ -26,7 +26,7 @@ from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.common.storage import atomic_write
 from isco_assets.lib.config import CoderSettings, PlatformConfig
 from isco_assets.lib.embed.embedding import Embedder, EmbeddingCache, Progress, make_embedder
-from isco_assets.lib.prepare.glossary import LearnedGlossary, gloss
+from isco_assets.lib.prepare.glossary import LearnedGlossary, gloss, written_words
 from isco_assets.lib.prepare.language import LanguageDetector, outside
 from isco_assets.lib.prepare.text import coding_text, strip_html
 
@@ -155,7 +155,7 @@ class CodingService:
     @property
     def glossary(self) -> LearnedGlossary:
         if self._glossary is None:
-            self._glossary = LearnedGlossary.learn(self.coder.labels)
+            self._glossary = LearnedGlossary.learn(self.coder.labels, written=written_words())
         return self._glossary
 
     def gloss_vote(

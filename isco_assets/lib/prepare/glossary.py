@@ -14,7 +14,9 @@ With Azure Translator configured, titles are translated before coding instead.
 Spanish and in English say which words translate which ("enfermero" shares its occupations with "nurse"). The
 main model reads English far better than Spanish, Portuguese or Italian, so its vote for a title's gloss joins its
 vote for the title itself (``coder.gloss_weight``; lib/classify/coding.py). Learned from the index in use, so a
-newer ESCO release, or an index that leaves an occupation out for evaluation, teaches its own words.
+newer ESCO release, or an index that leaves an occupation out for evaluation, teaches its own words. What the
+labels cannot teach (everyday and regional title words: "camion", "balconista", "preventista") or teach wrong (a
+tie broken by chance: "camarero" selection) comes from a written glossary of those languages' words, which wins.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from isco_assets.lib.prepare.text import without_accents
 
 GLOSSARY_FILE = Path(__file__).resolve().parents[2] / "reference" / "glossary" / "ms_id_en.csv"
 REGIONAL_FILE = GLOSSARY_FILE.with_name("es_regional.csv")
+WRITTEN_FILE = GLOSSARY_FILE.with_name("es_pt_it_en.csv")
 BOTH = "*"
 
 
@@ -102,6 +105,18 @@ def regional_synonyms(file: Path = REGIONAL_FILE) -> dict[str, tuple[str, ...]]:
     return {w: tuple(s) for w, s in out.items()}
 
 
+@cache
+def written_words(file: Path = WRITTEN_FILE) -> dict[str, dict[str, str]]:
+    """language -> word (accents off) -> English: Spanish, Portuguese and Italian job-title words the index's labels
+    do not teach ("camion", "carrellista", "balconista"), or teach wrong ("camarero" selection, "chofer" valet),
+    written for this project (``reference/glossary/es_pt_it_en.csv``), for ``LearnedGlossary.learn``."""
+    frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+    out: dict[str, dict[str, str]] = defaultdict(dict)
+    for language, term, english in frame.itertuples(index=False):
+        out[language][without_accents(term.lower())] = english
+    return dict(out)
+
+
 # label kinds that name one occupation (an ESCO concept) in several languages: the aligned labels a glossary is
 # learned from (coded posts share a concept too, but in one language, and real titles mix languages)
 ALIGNED_KINDS = ("preferred", "alternative")
@@ -132,9 +147,11 @@ class LearnedGlossary:
     STRONG = 0.5
 
     @classmethod
-    def learn(cls, labels: pd.DataFrame, min_shared: int = 2, min_dice: float = 0.1) -> LearnedGlossary:
+    def learn(cls, labels: pd.DataFrame, min_shared: int = 2, min_dice: float = 0.1,
+              written: dict[str, dict[str, str]] | None = None) -> LearnedGlossary:
         """From the index's labels (``label_norm``, ``language``, ``kind``, ``concept``): those of ``ALIGNED_KINDS``
-        with a concept."""
+        with a concept; ``written`` (``written_words``) adds the words they do not teach and replaces those they
+        teach wrong."""
         aligned = labels[labels["kind"].isin(ALIGNED_KINDS) & (labels["concept"].astype(str) != "")]
         # language -> word -> the concepts whose labels in that language hold it
         occupations: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -167,6 +184,8 @@ class LearnedGlossary:
             chosen = {w: e for w, (e, dice) in best.items() if back[e][1] == w or dice >= cls.STRONG}
             if chosen:
                 learned[language] = chosen
+        for language, words in (written or {}).items():
+            learned[language] = {**learned.get(language, {}), **words}
         return cls(learned)
 
     def languages(self) -> frozenset[str]:
