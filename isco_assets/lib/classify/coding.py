@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from isco_assets.lib.classify import coder as coder_module
 from isco_assets.lib.classify.coder import (
     CodeResult,
     IscoCoder,
@@ -23,10 +24,12 @@ from isco_assets.lib.classify.index_sources import build_index_labels, embed_ind
 from isco_assets.lib.classify.rerank import LLMReranker, rerank_coded_titles
 from isco_assets.lib.classify.taxonomy import IscoTaxonomy, load_taxonomy
 from isco_assets.lib.common.layout import DataLayout
-from isco_assets.lib.common.storage import atomic_write
+from isco_assets.lib.common.storage import atomic_write, source_version
 from isco_assets.lib.config import CoderSettings, PlatformConfig
 from isco_assets.lib.embed.embedding import Embedder, EmbeddingCache, Progress, make_embedder
-from isco_assets.lib.prepare.glossary import LearnedGlossary, gloss, written_words
+from isco_assets.lib.prepare import glossary as glossary_module
+from isco_assets.lib.prepare import language as language_module
+from isco_assets.lib.prepare.glossary import GLOSSARY_FILE, WRITTEN_FILE, LearnedGlossary, gloss, written_words
 from isco_assets.lib.prepare.language import LanguageDetector, outside
 from isco_assets.lib.prepare.text import coding_text, strip_html
 
@@ -238,15 +241,19 @@ def title_languages(posts: pd.DataFrame, titles: Sequence[str]) -> list[str]:
 
 
 RESULT_FORMAT = "4: with the description vote flag"  # a new format of result_frame codes titles again
+# what codes a title beside the index, the model and the settings: the code, and the glossaries it reads
+CODER_FILES = (coder_module.__file__, __file__, glossary_module.__file__, language_module.__file__, GLOSSARY_FILE,
+               WRITTEN_FILE)
 
 
 class CodedTitles:
     """Titles coded earlier against the same index, model and coder settings, kept in
-    ``<root>/<signature>.parquet``: a new drop codes only its new titles. A changed index, model, setting or
-    calibration file gets a new signature, and the results of the old one are removed."""
+    ``<root>/<signature>.parquet``: a new drop codes only its new titles. A changed index, model, setting,
+    calibration file, coding code or glossary (``CODER_FILES``) gets a new signature, and the results of the old
+    one are removed."""
 
     def __init__(self, root: Path, labels: pd.DataFrame, model_id: str, settings: CoderSettings):
-        digest = hashlib.sha1(f"{RESULT_FORMAT}\n{model_id}\n{settings!r}\n".encode())
+        digest = hashlib.sha1(f"{RESULT_FORMAT}\n{source_version(*CODER_FILES)}\n{model_id}\n{settings!r}\n".encode())
         # a calibration fitted again at the same path changes every confidence
         if settings.calibration and Path(settings.calibration).is_file():
             digest.update(Path(settings.calibration).read_bytes())
