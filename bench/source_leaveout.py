@@ -31,7 +31,7 @@ from isco_assets.lib.classify.evaluation import accuracy_report, gold_codes
 from isco_assets.lib.classify.index_sources import build_index_labels, language_key
 from isco_assets.lib.classify.leaveout import leave_out_code, own_title_keys
 from isco_assets.lib.classify.taxonomy import load_taxonomy
-from isco_assets.lib.config import PlatformConfig
+from isco_assets.lib.config import ConfigError, PlatformConfig
 from isco_assets.lib.prepare.language import LanguageDetector
 from isco_assets.resources.environment import config_from_env, layout_from_env
 
@@ -118,8 +118,16 @@ def main() -> None:
     config = config_from_env(args.config)
     coder = dataclasses.replace(config.coder, head_weight=args.head_weight, calibration="")
     for item in args.coder:
-        key, value = item.split("=", 1)
-        coder = dataclasses.replace(coder, **{key: type(getattr(coder, key))(value)})
+        key, _, value = item.partition("=")
+        current = getattr(coder, key, None)
+        try:
+            if isinstance(current, bool) or not isinstance(current, int | float):
+                raise ValueError(key)
+            coder = dataclasses.replace(coder, **{key: type(current)(value)})
+        except ValueError:
+            raise SystemExit(f"--coder {item!r}: a numeric coder setting as KEY=VALUE (gloss_weight=0.5)") from None
+        except ConfigError as error:
+            raise SystemExit(f"--coder {item!r}: {error}") from None
     config = dataclasses.replace(config, coder=coder)
     names = args.variants or ["all", "before", *(f"without:{s.name}" for s in config.index_sources if s.bundled)]
     layout = layout_from_env()
