@@ -124,10 +124,10 @@ def main() -> None:
             if isinstance(current, bool) or not isinstance(current, int | float):
                 raise ValueError(key)
             coder = dataclasses.replace(coder, **{key: type(current)(value)})
+        except ConfigError as error:  # a ValueError too: caught first
+            raise SystemExit(f"--coder {item!r}: {error}") from None
         except ValueError:
             raise SystemExit(f"--coder {item!r}: a numeric coder setting as KEY=VALUE (gloss_weight=0.5)") from None
-        except ConfigError as error:
-            raise SystemExit(f"--coder {item!r}: {error}") from None
     config = dataclasses.replace(config, coder=coder)
     names = args.variants or ["all", "before", *(f"without:{s.name}" for s in config.index_sources if s.bundled)]
     layout = layout_from_env()
