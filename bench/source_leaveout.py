@@ -133,6 +133,10 @@ def main() -> None:
     layout = layout_from_env()
     labelled = [s for s in sets(config, args.jobbert, args.per_language, args.seed)
                 if not args.sets or s["name"].startswith(tuple(args.sets))]
+    if not labelled:
+        raise SystemExit(f"no set to code: the dev files are read from {JOBS} (absent or without them), and --sets "
+                         f"{args.sets or 'all'} names sets starting with jobbert_dev, pl_ojalab_dev, esco_es_pt_it "
+                         "or national_es_pt")
     rows = []
     for name in names:
         chosen = variant(config, name)

@@ -209,10 +209,10 @@ def test_coded_titles_code_only_what_is_new_and_start_over_when_the_index_change
 def test_coded_titles_start_over_when_the_glossaries_or_the_coding_code_change() -> None:
     from isco_assets.lib.classify import coder
     from isco_assets.lib.classify.coding import CODER_FILES
-    from isco_assets.lib.prepare.glossary import GLOSSARY_FILE, WRITTEN_FILE
+    from isco_assets.lib.prepare.glossary import GLOSSARY_FILE, WRITTEN_FILES
 
     # an updated package reads titles otherwise: results kept under the old glossary would be stale
-    assert {GLOSSARY_FILE, WRITTEN_FILE, coder.__file__} <= set(CODER_FILES)
+    assert {GLOSSARY_FILE, *WRITTEN_FILES, coder.__file__} <= set(CODER_FILES)
 
 
 SPANISH = {"conductor": "driver", "camion": "truck", "enfermera": "nurse", "titulada": "registered"}

@@ -108,3 +108,11 @@ def test_titles_are_read_through_the_glossary_their_index_teaches(tmp_path: Path
     assert list(vote.texts) == ["jefe nurse", "plumber", "nurse", "kelner"]  # in English order, head last
     assert vote.rows.tolist() == [True, True, False, False]  # English, and a title no word of which it knows
     assert service(0.0).gloss_vote(texts, rows_outside, ["es", "es", "en", "es"]) is None
+    # Polish: no label of this index is in it, so the main model reads the gloss in place of the title, not beside it
+    polish = ["kierowca ciężarówki", "pielęgniarka"]
+    assert service(0.5).gloss_vote(polish, np.array([True, True]), ["pl", "pl"]) is None
+    assert service(0.5).main_readings([*polish, "fontanero"], ["pl", "pl", "es"]) == ["truck driver", "nurse",
+                                                                                       "fontanero"]
+    assert service(0.0).main_readings(polish, ["pl", "pl"]) == polish  # the gloss off
+    coded = service(0.5).code(["pielęgniarka", "hydraulik"], languages=["pl", "pl"])
+    assert coded.codes[:, 0].tolist() == ["2221", "7126"] and coded.scores[:, 0].min() > 0.9  # nurse, plumber

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from itertools import groupby
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.common.storage import cached
 from isco_assets.lib.config import (
     BUNDLE_MANIFEST,
+    DEFAULT_LANGUAGES,
     CoderSettings,
     ConfigError,
     PlatformConfig,
@@ -149,20 +151,29 @@ def test_the_glossary_reads_malay_and_indonesian_titles_into_english():
     assert gloss("tukang roti", "es") == "tukang roti"  # no glossary for the language
 
 
+def _first_codes(titles: list[str], env: dict[str, str], language: str = "") -> list[str]:
+    done = subprocess.run([str(BIN / "isco-code"), "--json", "--language", language, "-"], input="\n".join(titles),
+                          capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line)["codes"][0]["code"] for line in done.stdout.splitlines()]
+
+
 @pytest.mark.slow
 def test_obvious_titles_in_every_supported_language_code_right(tmp_path):
-    """isco-code on the default index, languages detected as a user's call would: at least 90% right first."""
+    """isco-code on the default index, languages detected as a user's call would (Polish, which the pipeline does not
+    detect by default, named as a partner's hint names it): at least 90% right first."""
     with OBVIOUS.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     env = {**os.environ, "ISCO_DATA_DIR": str(tmp_path / "data")}
     env.pop("ISCO_CONFIG", None)
-    done = subprocess.run([str(BIN / "isco-code"), "--json", "-"], input="\n".join(r["title"] for r in rows),
-                          capture_output=True, text=True, env=env, timeout=600, check=False)
-    assert done.returncode == 0, done.stderr
-    got = [json.loads(line)["codes"][0]["code"] for line in done.stdout.splitlines()]
-    wrong = [(r["language"], r["title"], r["isco_code"], g) for r, g in zip(rows, got, strict=True)
+    detected = [r for r in rows if r["language"] in DEFAULT_LANGUAGES]
+    named = sorted((r for r in rows if r["language"] not in DEFAULT_LANGUAGES), key=lambda r: r["language"])
+    got = _first_codes([r["title"] for r in detected], env)
+    for language, group in groupby(named, key=lambda r: r["language"]):
+        got += _first_codes([r["title"] for r in group], env, language)
+    wrong = [(r["language"], r["title"], r["isco_code"], g) for r, g in zip(detected + named, got, strict=True)
              if g != r["isco_code"]]
-    assert len(rows) >= 80 and len({r["language"] for r in rows}) == 6
+    assert len(rows) >= 80 and {r["language"] for r in rows} == {*DEFAULT_LANGUAGES, "pl"}
     assert len(wrong) <= 0.1 * len(rows), wrong
 
 

@@ -1,5 +1,5 @@
-"""The Malay and Indonesian gloss, the glossary learned from the index's aligned labels, and the regional Spanish
-synonyms: data read by the coder and the naming."""
+"""The Malay and Indonesian gloss, the written Polish words, the glossary learned from the index's aligned labels,
+and the regional Spanish synonyms: data read by the coder and the naming."""
 
 from __future__ import annotations
 
@@ -91,6 +91,26 @@ def test_written_words_fill_and_correct_what_the_labels_teach() -> None:
 
 def test_the_written_es_pt_it_glossary_holds_single_words_of_the_three_languages() -> None:
     words = written_words()
-    assert set(words) == {"es", "pt", "it"}
+    assert set(words) == {"es", "pt", "it", "pl"}
     assert all(" " not in w and w == w.lower() for table in words.values() for w in table)
     assert words["it"]["carrellista"] == "forklift driver" and words["pt"]["balconista"]
+
+
+def test_polish_titles_read_as_english_word_by_word_head_last_however_they_are_typed() -> None:
+    """Polish has no labels in the index: the written words are all the gloss has, inflected forms included."""
+    glossary = LearnedGlossary.learn(ALIGNED, written=written_words())
+    # no label of these is Polish (nor Portuguese): the main model reads their gloss alone (CodingService.main_readings)
+    assert glossary.written_only == {"pl", "pt"}
+    assert glossary.gloss("kierowca ciężarówki", "pl") == "truck driver"
+    assert glossary.gloss("specjalista ds. sprzedaży", "pl") == "sales specialist"  # "ds" (do spraw) dropped
+    assert glossary.gloss("operator wozka widlowego", "pl") == "forklift truck operator"  # typed without ł, ó
+    assert glossary.gloss("pracownik magazynu (m/k)", "pl") == "warehouse worker"
+    assert glossary.gloss("pomoc kuchenna", "pl") == "kitchen assistant"
+    assert glossary.gloss("kierowca ciężarówki", "es") == "kierowca ciężarówki"  # another language's words, not
+
+
+def test_a_language_the_index_has_labels_in_is_not_written_only() -> None:
+    """Polish coded posts in the index: the main model reads Polish titles against them, the gloss a vote beside."""
+    polish = pd.DataFrame([("kierowca", "pl", "coded_posts", "")],
+                          columns=["label_norm", "language", "kind", "concept"])
+    assert LearnedGlossary.learn(pd.concat([ALIGNED, polish]), written=written_words()).written_only == {"pt"}

@@ -29,7 +29,14 @@ from isco_assets.lib.config import CoderSettings, PlatformConfig
 from isco_assets.lib.embed.embedding import Embedder, EmbeddingCache, Progress, make_embedder
 from isco_assets.lib.prepare import glossary as glossary_module
 from isco_assets.lib.prepare import language as language_module
-from isco_assets.lib.prepare.glossary import GLOSSARY_FILE, WRITTEN_FILE, LearnedGlossary, gloss, written_words
+from isco_assets.lib.prepare.glossary import (
+    GLOSSARY_FILE,
+    WRITTEN_FILES,
+    LearnedGlossary,
+    gloss,
+    glossed_languages,
+    written_words,
+)
 from isco_assets.lib.prepare.language import LanguageDetector, outside
 from isco_assets.lib.prepare.text import coding_text, strip_html
 
@@ -169,7 +176,7 @@ class CodingService:
         ``coder.gloss_weight`` is 0."""
         if self.config.coder.gloss_weight == 0 or not rows.any():
             return None
-        glossed = [self.glossary.gloss(t, str(lang or "")) if r else t
+        glossed = [self.glossary.gloss(t, str(lang or "")) if r and lang not in self.glossary.written_only else t
                    for t, r, lang in zip(texts, rows, languages, strict=True)]
         changed = np.array([g != t for g, t in zip(glossed, texts, strict=True)], dtype=bool)
         if not changed.any():
@@ -178,6 +185,18 @@ class CodingService:
         vectors = np.zeros((len(texts), read.shape[1]), dtype=np.float32)
         vectors[changed] = read
         return ReadingVote(glossed, vectors, changed, self.config.coder.gloss_weight)
+
+    def main_readings(self, texts: Sequence[str], languages: Sequence[str]) -> list[str]:
+        """What the main model reads of each text: its gloss where the index holds no label in its language, so the
+        main model's own reading of it would be noise (Malay and Indonesian through the written compounds,
+        ``coder.glossary``; Polish through the written words, with the gloss on, ``coder.gloss_weight``); the text
+        itself elsewhere (a language the index names occupations in gets the gloss as a vote beside it,
+        ``gloss_vote``)."""
+        compounds = self.config.coder.glossary
+        words = self.glossary.written_only if self.config.coder.gloss_weight > 0 else frozenset()
+        return [gloss(t, lang) if compounds and lang in glossed_languages()
+                else self.glossary.gloss(t, lang) if lang in words else t
+                for t, lang in ((t, str(lang or "")) for t, lang in zip(texts, languages, strict=True))]
 
     def code(
         self, texts: Sequence[str], top_k: int | None = None, progress: Progress | None = None,
@@ -210,8 +229,8 @@ class CodingService:
             opinion = second.opinion(texts, rows, progress)
         if rows is not None and languages is not None:
             glossed = self.gloss_vote(texts, rows, languages, progress)
-        if self.config.coder.glossary and languages is not None:  # the main model reads Malay/Indonesian glossed
-            texts = [gloss(t, str(lang or "")) for t, lang in zip(texts, languages, strict=True)]
+        if languages is not None:
+            texts = self.main_readings(texts, languages)
         vectors, _ = self.cache.embed(texts, self.embedder, progress)
         result = self.coder.code(texts, vectors, top_k, opinion, gloss=glossed)
         if contexts is None:
@@ -243,7 +262,7 @@ def title_languages(posts: pd.DataFrame, titles: Sequence[str]) -> list[str]:
 RESULT_FORMAT = "4: with the description vote flag"  # a new format of result_frame codes titles again
 # what codes a title beside the index, the model and the settings: the code, and the glossaries it reads
 CODER_FILES = (coder_module.__file__, __file__, glossary_module.__file__, language_module.__file__, GLOSSARY_FILE,
-               WRITTEN_FILE)
+               *WRITTEN_FILES)
 
 
 class CodedTitles:

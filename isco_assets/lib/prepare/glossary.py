@@ -1,5 +1,6 @@
-"""Offline word-for-word glosses into English: a written glossary for languages the index has no labels in (Malay,
-Indonesian), and one learned from the index for the languages it names occupations in beside English.
+"""Offline word-for-word glosses into English: written glossaries for languages the index has no labels in (Malay and
+Indonesian compounds; Polish words), and one learned from the index for the languages it names occupations in beside
+English.
 
 No Malay or Indonesian occupational index is bundled, and the packaged models read those languages poorly (on
 obvious titles, "tukang roti" came out as printers and "juruwang" as judges). Job titles in them are short
@@ -17,6 +18,8 @@ vote for the title itself (``coder.gloss_weight``; lib/classify/coding.py). Lear
 newer ESCO release, or an index that leaves an occupation out for evaluation, teaches its own words. What the
 labels cannot teach (everyday and regional title words: "camion", "balconista", "preventista") or teach wrong (a
 tie broken by chance: "camarero" selection) comes from a written glossary of those languages' words, which wins.
+Polish words are written the same way (``pl_en.csv``, inflected forms included); with no Polish label in the index to
+learn from, they are all its gloss has (``LearnedGlossary.written_only``).
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ from isco_assets.lib.prepare.text import without_accents
 
 GLOSSARY_FILE = Path(__file__).resolve().parents[2] / "reference" / "glossary" / "ms_id_en.csv"
 REGIONAL_FILE = GLOSSARY_FILE.with_name("es_regional.csv")
-WRITTEN_FILE = GLOSSARY_FILE.with_name("es_pt_it_en.csv")
+# written word glosses: languages the gloss is learned in (what the labels do not teach), and Polish (no labels)
+WRITTEN_FILES = (GLOSSARY_FILE.with_name("es_pt_it_en.csv"), GLOSSARY_FILE.with_name("pl_en.csv"))
 BOTH = "*"
 
 
@@ -106,14 +110,16 @@ def regional_synonyms(file: Path = REGIONAL_FILE) -> dict[str, tuple[str, ...]]:
 
 
 @cache
-def written_words(file: Path = WRITTEN_FILE) -> dict[str, dict[str, str]]:
-    """language -> word (accents off) -> English: Spanish, Portuguese and Italian job-title words the index's labels
-    do not teach ("camion", "carrellista", "balconista"), or teach wrong ("camarero" selection, "chofer" valet),
-    written for this project (``reference/glossary/es_pt_it_en.csv``), for ``LearnedGlossary.learn``."""
-    frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+def written_words(files: tuple[Path, ...] = WRITTEN_FILES) -> dict[str, dict[str, str]]:
+    """language -> word (accents off) -> English, for ``LearnedGlossary.learn``: Spanish, Portuguese and Italian
+    job-title words the index's labels do not teach ("camion", "carrellista", "balconista") or teach wrong
+    ("camarero" selection, "chofer" valet), and Polish ones, a language the index holds no labels in ("kierowca"
+    driver, "magazynier" warehouse worker); written for this project (``reference/glossary``, SOURCES.md there)."""
     out: dict[str, dict[str, str]] = defaultdict(dict)
-    for language, term, english in frame.itertuples(index=False):
-        out[language][without_accents(term.lower())] = english
+    for file in files:
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+        for language, term, english in frame.itertuples(index=False):
+            out[language][without_accents(term.lower())] = english
     return dict(out)
 
 
@@ -143,6 +149,8 @@ class LearnedGlossary:
     word's translation. Chosen on ESCO es/pt/it labels by language leave-out (docs/reference-index.md)."""
 
     words: dict[str, dict[str, str]] = field(default_factory=dict)  # language -> word (accents off) -> English word
+    # languages no label of the index is in: their words are all written ones (Polish)
+    written_only: frozenset[str] = frozenset()
 
     STRONG = 0.5
 
@@ -184,9 +192,10 @@ class LearnedGlossary:
             chosen = {w: e for w, (e, dice) in best.items() if back[e][1] == w or dice >= cls.STRONG}
             if chosen:
                 learned[language] = chosen
+        unlabelled = frozenset(written or {}) - set(labels["language"].astype(str))
         for language, words in (written or {}).items():
             learned[language] = {**learned.get(language, {}), **words}
-        return cls(learned)
+        return cls(learned, unlabelled)
 
     def languages(self) -> frozenset[str]:
         return frozenset(self.words)

@@ -37,6 +37,10 @@ _RAW = {
         dia ini itu juga kami kamu kepada ke kita lagi lain mana mereka oleh pada para saya secara
         sebagai sedang sudah supaya tanpa telah tentang tersebut untuk yang serta maupun dapat tidak bukan
         hanya seperti antara setiap semua jika karena agar harus yaitu pun sangat""",
+    # Polish: not a pipeline language by default, but its ads are coded (isco-eval, a partner's hint) and glossed;
+    # "ds" is "do spraw" (in charge of: "specjalista ds. sprzedaży")
+    "pl": """aby ale albo bez być czy dla do gdy gdzie ich jak jako jej jest już lub na nad nie niż od oraz po
+        przez przy się sie są tak tego tej to tym we więc wiec za ze że ds""",
 }
 
 STOP_WORDS: dict[str, frozenset[str]] = {lang: frozenset(words.split()) for lang, words in _RAW.items()}

@@ -75,9 +75,13 @@ _NOISE_PHRASES = re.compile(
 )
 
 
+_STROKED = str.maketrans("łŁ", "lL")  # letters no decomposition takes the mark off: Polish "główny" typed "glowny"
+
+
 def without_accents(text: str) -> str:
-    """``text`` with its accents off ("técnico" "tecnico"), so words match however a title was typed."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    """``text`` with its accents off ("técnico" "tecnico", "główny" "glowny"), so words match however a title was
+    typed."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).translate(_STROKED)
 
 
 def _nfkc(text: str) -> str:
