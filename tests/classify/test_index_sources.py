@@ -119,6 +119,8 @@ def test_ilo_index_titles_are_uninverted(tmp_path: Path) -> None:
         ["Adjuster, claims", "3315", "3417"],
         ["Agent, insurance, life", "3321", ""],
         ["Officer: customs", "3351", ""],
+        ["Cleaner, dry: carpet", "9129", ""],
+        ["Operator, machine: weaving (carpets)", "7318", ""],
         ["Welder", "7212", ""],
         ["  ", "7212", ""],
         ["Nobody, nowhere", "xx", ""],
@@ -126,10 +128,14 @@ def test_ilo_index_titles_are_uninverted(tmp_path: Path) -> None:
     frame = build_index_labels(load_taxonomy(), [IndexSource("ilo_index", path, name="ilo")])
     assert _labels(frame, "ilo") == {
         ("3315", "claims Adjuster"),
-        ("3321", "Agent, insurance, life"),
-        ("3351", "Officer: customs"),
+        ("3321", "life insurance Agent"),
+        ("3351", "customs Officer"),
+        ("9129", "carpet dry Cleaner"),
+        ("7318", "weaving (carpets) machine Operator"),
         ("7212", "Welder"),
     }
+    # not the head alone, which would make "cleaner" and "operator" labels of every group the index lists them in
+    assert set(frame[frame["source"] == "ilo"]["label_norm"]) >= {"carpet dry cleaner", "weaving machine operator"}
     assert set(frame[frame["source"] == "ilo"]["kind"]) == {"index_title"}
     row = frame[(frame["source"] == "ilo") & (frame["code"] == "3315")].iloc[0]
     assert row["label_norm"] == "claims adjuster"

@@ -78,11 +78,13 @@ def _ilo_index(source: IndexSource, stats: Counter[str]) -> Iterator[Row]:
 
 
 def _uninvert(title: str) -> str:
-    """The ILO index writes "Adjuster, claims"; people write "claims adjuster"."""
-    head, sep, qualifier = title.partition(",")
-    if sep and ":" not in title and "," not in qualifier:
-        return f"{qualifier.strip()} {head.strip()}"
-    return title
+    """The ILO index writes "Adjuster, claims", "Agent, insurance, life", "Cleaner, dry: carpet" and "Officer:
+    customs"; people write "claims adjuster", "life insurance agent", "carpet dry cleaner" and "customs officer".
+    Left as written, a title normalized for coding keeps its head alone: 2,225 of the index's titles have a colon,
+    and "cleaner" had become a label of 9129, 9121 and 8157 alike, "officer" one of 3433."""
+    named, _, field = title.partition(":")
+    head, *qualifiers = [part.strip() for part in named.split(",")]
+    return " ".join(part for part in (field.replace(",", " ").strip(), *reversed(qualifiers), head) if part)
 
 
 def _isco_structure(source: IndexSource, stats: Counter[str]) -> Iterator[Row]:

@@ -66,6 +66,10 @@ _LEVEL_WORDS = {
     "ms": "kanan senior junior pelatih praktikal segera kosong jawatan kerja sambilan tetap kontrak diperlukan "
     "dikehendaki lantikan sementara",
     "id": "senior junior magang lowongan segera kontrak tetap freelance dibutuhkan dicari harian sementara",
+    # Polish ads (read with a partner's hint, or with pl among the languages): grades, internships, pay and contract
+    "pl": "młodszy młodsza młodszego starszy starsza starszego stażysta stażystka praktykant praktykantka staż stażu "
+    "praktyki praca pracy zdalna zdalnie hybrydowo stacjonarnie zaraz brutto netto zł pln umowa zlecenie premia premii "
+    "etat etatu",
 }
 LEVEL_WORDS: frozenset[str] = frozenset(w for words in _LEVEL_WORDS.values() for w in words.split())
 # Noise of more than one word whose parts alone can name something: "sepenuh masa" (full-time),
