@@ -316,6 +316,21 @@ def test_a_foreign_title_of_words_the_index_uses_often_is_covered_and_one_with_a
         judged.loc[0, "coverage_evidence"]
 
 
+def test_a_foreign_title_the_glossary_translates_word_for_word_is_covered() -> None:
+    # the index's columns for the glossary: it learns from ESCO-like labels, and holds the written words
+    index = pd.DataFrame({"code": ["5223", "2149"], "label_norm": ["vendedor", "ingeniero electrónico"],
+                          "language": ["es", "es"], "kind": ["preferred"] * 2, "concept": ["c1", "c2"]})
+    words = IndexWords.of(index, groups=40)
+    assert words.glossary.words["es"]["preventista"] == "pre-sales representative"  # a written word
+    presales = _posts(0, 20, 0.55, language="es", title="preventista", code="2433")
+    prompts = _posts(1, 20, 0.55, language="es", title="ingeniero de prompts", code="2149")
+    english = _posts(2, 20, 0.55, language="en", title="preventista")  # English: the similarity judges
+    judged = _judge(_background() + presales + prompts + english, words).set_index("cluster_id")
+    assert judged["verdict"].to_dict() == {0: "covered", 1: "candidate", 2: "candidate"}, \
+        "every word translated is read as known work; a word the glossary lacks ('prompts') stays new"
+    assert "in the glossary ('preventista' pre-sales representative)" in judged.loc[0, "coverage_evidence"]
+
+
 def test_a_title_word_the_index_barely_holds_ranks_above_ordinary_words_paired_anew() -> None:
     index = pd.DataFrame({"code": ["9112", "9112", "2512", "2512", "3435"],
                           "label_norm": ["cameriera di albergo", "addetta ai piani", "data engineer",

@@ -162,7 +162,8 @@ def novel_occupation_candidates(
     knobs = settings.config.novelty
     main_languages = settings.config.coder.main_languages
     # vagueness, naming by words
-    words = IndexWords.of(isco_index[["code", "label_norm", "language"]], knobs.generic_groups, main_languages)
+    words = IndexWords.of(isco_index[["code", "label_norm", "language", "kind", "concept"]], knobs.generic_groups,
+                          main_languages)
     judged = judge_clusters(job_clusters.drop(columns=["centroid"]), cluster_names, posts, settings.taxonomy,
                             cluster_activity, knobs, words, main_languages,
                             GroupDefinitions.of(settings.config.index_sources))

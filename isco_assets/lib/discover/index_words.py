@@ -22,7 +22,7 @@ from itertools import pairwise
 import pandas as pd
 
 from isco_assets.lib.discover.vagueness import GENERIC_GROUPS, contract_words, word_spread
-from isco_assets.lib.prepare.glossary import regional_synonyms
+from isco_assets.lib.prepare.glossary import LearnedGlossary, regional_synonyms, written_words
 from isco_assets.lib.prepare.stopwords import ANY_LANGUAGE_STOP_WORDS
 from isco_assets.lib.prepare.text import without_accents
 
@@ -229,15 +229,19 @@ class IndexWords:
     languages: frozenset[str] = frozenset()
     other: LabelWords = LabelWords()
     other_languages: frozenset[str] = frozenset()
+    glossary: LearnedGlossary = field(default_factory=LearnedGlossary)  # the coder's, for ``_known_words``
 
     @classmethod
     def of(cls, labels: pd.DataFrame, groups: int = GENERIC_GROUPS,
            main_languages: Sequence[str] = ("en",)) -> IndexWords:
-        """From the index's labels (``code``, ``label_norm``, and ``language`` when known): the words used for
-        at least ``groups`` unit groups, every label, the labels by word, those outside ``main_languages`` by word,
-        and their languages."""
+        """From the index's labels (``code``, ``label_norm``, and ``language`` when known; ``kind`` and
+        ``concept`` for the glossary): the words used for at least ``groups`` unit groups, every label, the labels
+        by word, those outside ``main_languages`` by word, their languages, and the coder's glossary (learned from
+        these labels, with the written words)."""
         spread = word_spread(labels)
         languages = frozenset(labels["language"].dropna().astype(str)) - {""} if "language" in labels else frozenset()
         outside = labels[~labels["language"].isin(list(main_languages))] if languages else labels.iloc[:0]
+        glossary = (LearnedGlossary.learn(labels, written=written_words())
+                    if {"language", "kind", "concept"} <= set(labels.columns) else LearnedGlossary())
         return cls(frozenset(spread[spread >= groups].index), frozenset(labels["label_norm"]),
-                   LabelWords.of(labels), languages, LabelWords.of(outside), languages - set(main_languages))
+                   LabelWords.of(labels), languages, LabelWords.of(outside), languages - set(main_languages), glossary)

@@ -37,6 +37,7 @@ from isco_assets.lib.discover.index_words import IndexWords, LabelWords, content
 from isco_assets.lib.discover.vagueness import vague_titles
 from isco_assets.lib.prepare.glossary import gloss
 from isco_assets.lib.prepare.language import outside
+from isco_assets.lib.prepare.text import without_accents
 
 CANDIDATE = "candidate"
 COVERED = "covered"
@@ -92,7 +93,8 @@ def judge_clusters(
     foreign_titles = posts.loc[foreign, ["title_norm", column]].itertuples(index=False)
     glossed = [gloss(t, str(lang or "")) for t, lang in foreign_titles]
     held = posts[column].isin(words.languages).to_numpy() if words.languages else np.ones(len(posts), dtype=bool)
-    naming[foreign] = _foreign_namings(glossed, posts.loc[foreign, "isco_code"].astype(str).tolist(),
+    naming[foreign] = _foreign_namings(glossed, posts.loc[foreign, column].astype(str).tolist(),
+                                       posts.loc[foreign, "isco_code"].astype(str).tolist(),
                                        held[foreign].tolist(), words, settings.known_word_labels)
     # any title that is a label spelled otherwise ("farmhand": "farm hand"), which the main model may read apart
     rest = (naming == "") & ~np.asarray(vague, dtype=bool)
@@ -136,36 +138,44 @@ def judge_clusters(
     return frame[list(CANDIDATE_COLUMNS)].reset_index(drop=True)
 
 
-def _foreign_namings(titles: list[str], codes: list[str], held: list[bool], words: IndexWords,
-                     known_word_labels: int) -> list[str]:
+def _foreign_namings(titles: list[str], languages: list[str], codes: list[str], held: list[bool],
+                     words: IndexWords, known_word_labels: int) -> list[str]:
     """Per foreign title, the label that holds every word of it; else, where ``held`` (in a language the index holds
-    labels in, not glossed), the labels of the group it was coded to that do together (``LabelWords.group_naming``),
-    or the labels outside the main languages when each of its words is in ``known_word_labels`` of them or more
-    (``_known_words``); else "". Each title looked up once. The code given, not the top codes, and not for glossed
+    labels in, not glossed), the labels of the group it was coded to that do together (``LabelWords.group_naming``);
+    else, in such a language or one the coder reads through written words alone (Polish), ``_known_words``; else "".
+    Each title looked up once. The code given, not the top codes, and not for glossed
     titles: the labels of a group name too much together once the coder picked it for one English word ("jurutera
     prompt", glossed "engineer prompt", coded 3435 for a theatre prompter's "prompt", beside a sound engineer)."""
-    found: dict[tuple[str, str, bool], str] = {}
-    for key in zip(titles, codes, held, strict=True):
+    found: dict[tuple[str, str, str, bool], str] = {}
+    for key in zip(titles, languages, codes, held, strict=True):
         if key not in found:
-            title, code, own = key
-            found[key] = words.labels.naming(title) or (
-                (words.labels.group_naming(title, code) or _known_words(title, words, known_word_labels))
-                if own else "")
-    return [found[key] for key in zip(titles, codes, held, strict=True)]
+            title, language, code, own = key
+            found[key] = words.labels.naming(title) or (words.labels.group_naming(title, code) if own else "") or (
+                _known_words(title, language, words, known_word_labels)
+                if own or language in words.glossary.written_only else "")
+    return [found[key] for key in zip(titles, languages, codes, held, strict=True)]
 
 
-def _known_words(title: str, words: IndexWords, known_word_labels: int) -> str:
+def _known_words(title: str, language: str, words: IndexWords, known_word_labels: int) -> str:
     """Where each word of a title outside the main languages is one the index's labels in those languages use
     often, at least ``known_word_labels`` of them ("cameriera ai piani", "operaio agricolo", "impiegato
-    contabile"): the title pairs words the index knows, as its labels name the same work in other words, and the
-    main model's distance, which reads that language poorly, is no evidence of new work. New work in such a
-    language brings a word those labels barely hold ("prompts", "esports", "gemelos"), or English ones ("machine
-    learning"). "" otherwise."""
-    rarest = words.other.rarest(title)
-    if rarest is None or rarest[0] < known_word_labels:
+    contabile"), or one the coder's glossary translates ("preventista", pre-sales representative; "cadete",
+    messenger): the title pairs words the index knows, as its labels name the same work in other words, and the
+    main model's distance, which reads that language poorly, is no evidence of new work. The glossary is learned
+    from the index's own labels and written for occupations' words, so it holds none of new work's ("prompts",
+    "esports", "gemelos", "anotador"), nor English words ("machine learning"). "" otherwise."""
+    table = words.glossary.words.get(language, {})
+    counted = [(len(words.other.holding(w)), w) for w in content_words(title) if len(w.replace("-", "")) >= 4]
+    unknown = [(n, w) for n, w in counted if n < known_word_labels and without_accents(w) not in table]
+    if not counted or unknown:
         return ""
     languages = "/".join(sorted(words.other_languages))
-    return f"{known_word_labels} or more {languages} labels ('{rarest[1]}', the rarest, in {rarest[0]})"
+    rarest = min(counted)
+    glossed = [w for n, w in counted if n < known_word_labels]
+    if not glossed:
+        return f"{known_word_labels} or more {languages} labels ('{rarest[1]}', the rarest, in {rarest[0]})"
+    translated = ", ".join(f"'{w}' {table[without_accents(w)]}" for w in glossed)
+    return f"{known_word_labels} or more {languages} labels, or in the glossary ({translated})"
 
 
 def word_newness(titles: Sequence[str], labels: LabelWords, half_new_labels: int) -> list[float]:
@@ -281,7 +291,8 @@ def _evidence(row: object, settings: NoveltySettings) -> str:
             example = f", e.g. {row.naming_example}" if row.naming_example else ""
             return f"named by the index: {row.named_share:.0%} of posts match a label almost word for word " \
                    f"(similarity >= {settings.named_similarity:.2f}) or have every word in one label, in the " \
-                   f"labels of their group or, in another language, in many labels{example}; coded {parent}"
+                   f"labels of their group or, in another language, in many labels or the glossary{example}; " \
+                   f"coded {parent}"
         if row.median_similarity >= settings.close_similarity:
             return f"described by the index: {similarity} (>= {settings.close_similarity:.2f}); coded {parent}"
         return f"coded confidently: {1.0 - row.uncertain_share:.0%} of posts coded with no review flag and no n.e.c. " \
