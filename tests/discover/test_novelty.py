@@ -125,6 +125,24 @@ def test_vague_titles_are_judged_vague_not_ranked() -> None:
     assert sorted(_rank(posts)["cluster_id"]) == [0, 2]
 
 
+def test_an_english_title_that_names_a_department_and_no_worker_is_vague() -> None:
+    heads = ["officer", "manager", "assistant", "clerk", "adviser", "planner"]
+    index = pd.DataFrame({"code": ["2423"] * 6 + ["4323"] * 6 + ["6121"],
+                          "label_norm": [f"human resources {h}" for h in heads] + [f"logistic {h}" for h in heads]
+                          + ["farm hand"],
+                          "language": ["en"] * 13})
+    words = IndexWords.of(index, groups=40)
+    assert {"officer", "planner"} <= words.heads
+    posts = (_background() + _posts(0, 20, 0.50, title="human resources") + _posts(1, 20, 0.50, title="logistic")
+             + _posts(2, 20, 0.50, title="logistic streamer") + _posts(3, 20, 0.50, title="mlops"))
+    judged = _judge(posts, words).set_index("cluster_id")
+    assert judged["verdict"].to_dict() == {0: "vague", 1: "vague", 2: "candidate", 3: "candidate"}, \
+        "an agent noun names a worker; a field the index lacks may be new work"
+    assert "a department or field and no worker" in judged.loc[0, "coverage_evidence"]
+    assert _judge(_background() + _posts(0, 20, 0.50, title="farmhand"), words).loc[0, "verdict"] == "covered", \
+        "a label spelled otherwise ('farm hand') names its worker"
+
+
 def test_nec_coded_posts_count_as_uncertain_evidence_not_score() -> None:
     posts = (_background() + _posts(0, 20, 0.70, code="2519", nec=True, review=False)
              + _posts(1, 10, 0.70) + _posts(1, 10, 0.70, review=False))

@@ -21,7 +21,7 @@ from itertools import pairwise
 
 import pandas as pd
 
-from isco_assets.lib.discover.vagueness import GENERIC_GROUPS, contract_words, word_spread
+from isco_assets.lib.discover.vagueness import GENERIC_GROUPS, contract_words, head_words, word_spread
 from isco_assets.lib.prepare.glossary import LearnedGlossary, regional_synonyms, written_words
 from isco_assets.lib.prepare.stopwords import ANY_LANGUAGE_STOP_WORDS
 from isco_assets.lib.prepare.text import without_accents
@@ -230,18 +230,21 @@ class IndexWords:
     other: LabelWords = LabelWords()
     other_languages: frozenset[str] = frozenset()
     glossary: LearnedGlossary = field(default_factory=LearnedGlossary)  # the coder's, for ``_known_words``
+    heads: frozenset[str] = frozenset()  # the words that head labels in the main languages (``head_words``)
 
     @classmethod
     def of(cls, labels: pd.DataFrame, groups: int = GENERIC_GROUPS,
            main_languages: Sequence[str] = ("en",)) -> IndexWords:
         """From the index's labels (``code``, ``label_norm``, and ``language`` when known; ``kind`` and
         ``concept`` for the glossary): the words used for at least ``groups`` unit groups, every label, the labels
-        by word, those outside ``main_languages`` by word, their languages, and the coder's glossary (learned from
-        these labels, with the written words)."""
+        by word, those outside ``main_languages`` by word, their languages, the coder's glossary (learned from
+        these labels, with the written words), and the words that head the labels in ``main_languages``."""
         spread = word_spread(labels)
         languages = frozenset(labels["language"].dropna().astype(str)) - {""} if "language" in labels else frozenset()
         outside = labels[~labels["language"].isin(list(main_languages))] if languages else labels.iloc[:0]
         glossary = (LearnedGlossary.learn(labels, written=written_words())
                     if {"language", "kind", "concept"} <= set(labels.columns) else LearnedGlossary())
+        main = labels[labels["language"].isin(list(main_languages))] if languages else labels
         return cls(frozenset(spread[spread >= groups].index), frozenset(labels["label_norm"]),
-                   LabelWords.of(labels), languages, LabelWords.of(outside), languages - set(main_languages), glossary)
+                   LabelWords.of(labels), languages, LabelWords.of(outside), languages - set(main_languages), glossary,
+                   head_words(main["label_norm"]))

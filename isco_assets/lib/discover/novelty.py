@@ -34,7 +34,7 @@ from isco_assets.lib.discover.cluster_periods import activity_table, cluster_pro
 from isco_assets.lib.discover.clustering import TOKEN
 from isco_assets.lib.discover.definitions import GroupDefinitions
 from isco_assets.lib.discover.index_words import IndexWords, LabelWords, content_words, family_keys
-from isco_assets.lib.discover.vagueness import vague_titles
+from isco_assets.lib.discover.vagueness import names_a_worker, vague_titles
 from isco_assets.lib.prepare.glossary import gloss
 from isco_assets.lib.prepare.language import outside
 from isco_assets.lib.prepare.text import without_accents
@@ -84,10 +84,11 @@ def judge_clusters(
         return pd.DataFrame(columns=list(CANDIDATE_COLUMNS))
     settings = settings or NoveltySettings()
     words = words or IndexWords()
-    vague = vague_titles(posts["title_norm"], words.generic, words.named)
     column = "title_language" if "title_language" in posts.columns else "language"
     in_main = ~outside(main_languages, posts[column].tolist())
-    foreign = ~in_main & ~np.asarray(vague, dtype=bool)
+    vague = np.asarray(vague_titles(posts["title_norm"], words.generic, words.named), dtype=bool)
+    vague |= in_main & _no_worker(posts["title_norm"], words, settings.known_word_labels)
+    foreign = ~in_main & ~vague
     naming = np.full(len(posts), "", dtype=object)
     # Malay and Indonesian have no labels: their titles are named through the glossary, as the coder reads them
     foreign_titles = posts.loc[foreign, ["title_norm", column]].itertuples(index=False)
@@ -97,7 +98,7 @@ def judge_clusters(
                                        posts.loc[foreign, "isco_code"].astype(str).tolist(),
                                        held[foreign].tolist(), words, settings.known_word_labels)
     # any title that is a label spelled otherwise ("farmhand": "farm hand"), which the main model may read apart
-    rest = (naming == "") & ~np.asarray(vague, dtype=bool)
+    rest = (naming == "") & ~vague
     spelled = {t: words.labels.same(t) for t in pd.unique(posts.loc[rest, "title_norm"])}
     naming[rest] = [spelled[t] for t in posts.loc[rest, "title_norm"]]
     newness = word_newness(posts["title_norm"].tolist(), words.labels, settings.half_new_labels)
@@ -136,6 +137,23 @@ def judge_clusters(
                                                    ascending=[True, False, False, True])
     frame["rank"] = np.arange(1, len(frame) + 1)
     return frame[list(CANDIDATE_COLUMNS)].reset_index(drop=True)
+
+
+def _no_worker(titles: pd.Series, words: IndexWords, known_word_labels: int) -> np.ndarray:
+    """Per title (read as English), whether it names a department, field or place of work and no worker ("human
+    resources", "logistic", "kitchen", "it"): no word heads an index label or reads as an agent noun
+    (``vagueness.names_a_worker``), each word of 4 letters or more is in ``known_word_labels`` labels or more (a field
+    the index lacks, "mlops", may be new work), and the title is no label, however spelled. False for all without
+    index labels."""
+    if not words.heads:
+        return np.zeros(len(titles), dtype=bool)
+    found = {}
+    for title in pd.unique(titles):
+        rarest = words.labels.rarest(title)
+        found[title] = (title not in words.named and not words.labels.same(title)
+                        and not names_a_worker(title, words.heads)
+                        and (rarest is None or rarest[0] >= known_word_labels))
+    return titles.map(found).to_numpy(dtype=bool)
 
 
 def _foreign_namings(titles: list[str], languages: list[str], codes: list[str], held: list[bool],
@@ -298,7 +316,8 @@ def _evidence(row: object, settings: NoveltySettings) -> str:
         return f"coded confidently: {1.0 - row.uncertain_share:.0%} of posts coded with no review flag and no n.e.c. " \
                f"group among their top codes (>= {settings.confident_share:.0%}); coded {parent}; {similarity}"
     if row.verdict == VAGUE:
-        return f"{row.vague_share:.0%} of titles name no work (only generic or contract words); {similarity}"
+        return f"{row.vague_share:.0%} of titles name no work (only generic or contract words, or a department or " \
+               f"field and no worker); {similarity}"
     example = f" (e.g. {row.naming_example})" if row.naming_example else ""
     tasks = f"; tasks its definition does not describe: {', '.join(row.tasks_outside_parent)}" \
         if row.tasks_outside_parent else ""
