@@ -192,6 +192,19 @@ def test_labels_are_deduplicated_per_code_and_normalized_label(tmp_path: Path) -
     assert len(frame) == 436 + 2
 
 
+def test_a_label_that_is_one_generic_word_is_left_out(tmp_path: Path) -> None:
+    tax = load_taxonomy()
+    codes = tax.unit_codes[:45]
+    path = _csv(tmp_path / "fb.csv", ["title", "isco_code"],
+                [[f"field{chr(97 + i % 26)}{chr(97 + i // 26)} technician", code] for i, code in enumerate(codes)]
+                + [["Technician", "7421"], ["Welder", "7212"]])
+    stats: dict = {}
+    frame = build_index_labels(tax, [IndexSource("feedback", path, name="fb")], stats=stats)
+    assert "technician" not in set(frame["label_norm"]), "45 groups use the word: alone it names none of them"
+    assert "welder" in set(frame["label_norm"])
+    assert stats["fb"]["bare_generic_word"] == 1
+
+
 def test_missing_source_file(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="esco_xx"):
         build_index_labels(load_taxonomy(), [IndexSource("esco", tmp_path / "none.csv", name="esco_xx")])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from isco_assets.lib.prepare.stopwords import STOP_WORDS, stop_words
-from isco_assets.lib.prepare.text import clean_text, normalize_title, strip_html
+from isco_assets.lib.prepare.text import clean_text, label_text, normalize_title, strip_html
 
 
 @pytest.mark.parametrize(
@@ -134,3 +134,25 @@ def test_clean_text_keeps_hyphenated_and_apostrophe_words() -> None:
 @pytest.mark.parametrize("text", [None, "", "<br/>", "the and of"])
 def test_clean_text_empty(text: str | None) -> None:
     assert clean_text(text, "en") == ""
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        # a comma joins a list, "at" a workplace: the whole label, where a title would keep its first segment
+        ("assistant coffee, tea, cocoa and spices distribution manager",
+         "assistant coffee tea cocoa and spices distribution manager"),
+        ("Car, Taxi and Van Drivers", "car taxi and van drivers"),
+        ("manager at paper mill", "manager at paper mill"),
+        # level words stay where the label would be one bare word without them
+        ("Stage manager", "stage manager"),
+        ("Junior engineer", "junior engineer"),
+        ("Senior Java Developer", "java developer"),
+        ("Senior", ""),
+        # other separators and qualifiers as for titles
+        ("Diarista - na agropecuária", "diarista"),
+        ("operator (blast crew)", "operator"),
+    ],
+)
+def test_label_text(label: str, expected: str) -> None:
+    assert label_text(label) == expected

@@ -21,7 +21,7 @@ from isco_assets.lib.common.storage import cached, digest, file_version, source_
 from isco_assets.lib.config import Crosswalk, IndexSource
 from isco_assets.lib.embed.embedding import Embedder, EmbeddingCache, Progress
 from isco_assets.lib.prepare import text as text_module
-from isco_assets.lib.prepare.text import coding_text, normalize_title
+from isco_assets.lib.prepare.text import coding_text, label_text, normalize_title
 
 LOG = logging.getLogger(__name__)
 TITLE_KEY = "title:"  # an exclude entry "title:<text>" leaves out the coded posts whose title reads as <text>
@@ -97,7 +97,7 @@ def _isco_structure(source: IndexSource, stats: Counter[str]) -> Iterator[Row]:
         for line in str(getattr(row, "included_occupations", "")).splitlines():
             match = _BULLET.match(line)
             if match:
-                label = _QUALIFIER.sub("", match.group(1))
+                label = _uninvert(_QUALIFIER.sub("", match.group(1)))  # "Chairperson, trade union"
                 yield code, label, source.label, source.language, "included_occupation", code
 
 
@@ -310,9 +310,25 @@ def _normalized_rows(taxonomy: IscoTaxonomy, sources: Sequence[IndexSource]) -> 
     frame["version"] = versions
     frame["weight"] = np.asarray(weights, dtype=np.float32)
     coded = (frame["kind"] == "coded_post").to_numpy()
-    frame["label_norm"] = [coding_text(label) if is_coded else normalize_title(label)
+    frame["label_norm"] = [coding_text(label) if is_coded else label_text(label)
                            for label, is_coded in zip(frame["label"], coded, strict=True)]
-    return frame, stats
+    bare = _bare_generic(frame) & ~coded
+    for source, n in frame.loc[bare, "source"].value_counts().items():
+        stats.setdefault(source, Counter())["bare_generic_word"] += int(n)
+    return frame[~bare].reset_index(drop=True), stats
+
+
+GENERIC_LABEL_GROUPS = 40  # a word in the labels of this many unit groups (of 436) names no group on its own
+
+
+def _bare_generic(frame: pd.DataFrame) -> np.ndarray:
+    """The labels that are one word the labels of ``GENERIC_LABEL_GROUPS`` unit groups or more use: ESCO lists
+    "technician" under 8183, 7312 and 7421 and "director" under 2654 and 1431, among other names of the same
+    occupations, and as exact labels they drew every bare title to one of them."""
+    words = frame[["code", "label_norm"]].assign(word=frame["label_norm"].str.split()).explode("word")
+    spread = words.groupby("word")["code"].nunique()
+    generic = set(spread[spread >= GENERIC_LABEL_GROUPS].index)
+    return frame["label_norm"].isin(generic).to_numpy()
 
 
 def language_key(concept: str, language: str) -> str:

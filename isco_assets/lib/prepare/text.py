@@ -49,6 +49,8 @@ _BRACKETS = re.compile(r"[\(\[\{][^\)\]\}]*[\)\]\}]")
 # Tokens holding digits (requisition ids, "2024", "#123", "L3") carry no occupation.
 _CODEY = re.compile(r"\S*\d\S*")
 _SEPARATORS = re.compile(r"\s+[-–—|/@:]\s+|\s*[|•·]\s*|\s+at\s+|\s*,\s+")
+# in a label, a comma joins a list and "at" names a place of work: neither ends it
+_LABEL_SEPARATORS = re.compile(r"\s+[-–—|/@:]\s+|\s*[|•·]\s*")
 
 # Level and noise words per language that never change the occupation.
 _LEVEL_WORDS = {
@@ -117,8 +119,9 @@ def coding_text(title: str) -> str:
     return coding_title(title) or title.strip().lower()
 
 
-def title_segments(title: str | None) -> list[str]:
-    """The non-empty segments of a title split at separators (" - ", "|", ", ", " at "), noise removed."""
+def title_segments(title: str | None, levels: bool = False, separators: re.Pattern[str] = _SEPARATORS) -> list[str]:
+    """The non-empty segments of a title split at ``separators`` (" - ", "|", ", ", " at "), noise removed, and
+    level words too unless ``levels``."""
     if not title:
         return []
     text = _nfkc(strip_html(title))
@@ -127,10 +130,26 @@ def title_segments(title: str | None) -> list[str]:
     text = _INFLECTION.sub(r"\1", text)
     text = _NOISE_PHRASES.sub(" ", text)
     text = _BRACKETS.sub(" ", text)
-    return [p for p in (_strip_noise(s) for s in _SEPARATORS.split(text)) if p]
+    return [p for p in (_strip_noise(s, levels) for s in separators.split(text)) if p]
 
 
-def _strip_noise(segment: str) -> str:
+def label_text(label: str) -> str:
+    """What the index holds for a taxonomy label: ``normalize_title``, but a comma or "at" does not end it, for in a
+    label they join a list ("assistant coffee, tea, cocoa and spices distribution manager", "Tailors, Dressmakers,
+    Furriers and Hatters") or a workplace ("manager at paper mill") where in a title they start a location or an
+    employer; and with its level words where dropping them
+    would leave one word: "Stage manager", "Junior engineer" and "Veterinary intern" name work of their own, and as
+    "manager", "engineer" and "veterinary" they were the exact label of every bare title."""
+    segments = title_segments(label, separators=_LABEL_SEPARATORS)
+    text = segments[0] if segments else ""
+    if len(text.split()) == 1:
+        kept = title_segments(label, levels=True, separators=_LABEL_SEPARATORS)
+        if kept and len(kept[0].split()) > len(text.split()):
+            return kept[0]
+    return text
+
+
+def _strip_noise(segment: str, levels: bool = False) -> str:
     segment = _CODEY.sub(" ", segment.lower())
-    words = [w for w in _WORD.findall(segment) if w not in LEVEL_WORDS]
+    words = [w for w in _WORD.findall(segment) if levels or w not in LEVEL_WORDS]
     return " ".join(words)
