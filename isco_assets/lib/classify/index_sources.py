@@ -286,6 +286,10 @@ def build_index_labels(
                       & ~frame["code"].str.startswith(codes or ("\0",))
                       & ~(coded & (TITLE_KEY + frame["label_norm"]).isin(left_out))
                       & ~(LABEL_KEY + frame["label_norm"]).isin(left_out)]
+        if any(e.startswith(LABEL_KEY) for e in left_out):
+            # a name left out reads as titles do ("Stage manager" as "manager"), a label as a label
+            as_title = pd.Series([label_key(t) for t in frame["label"]], index=frame.index)
+            frame = frame[coded[frame.index] | ~as_title.isin(left_out)]
     frame = frame[frame["label_norm"] != ""]
     frame = frame.drop_duplicates(subset=["code", "label_norm"]).reset_index(drop=True)
     return frame[list(INDEX_COLUMNS)]
