@@ -41,7 +41,7 @@ import dagster as dg
 
 @dg.asset
 def sleepy() -> None:
-    time.sleep(120)
+    time.sleep(300)  # killed with the daemon long before
 
 
 @dg.asset
@@ -164,7 +164,7 @@ def test_dead_runs_fail_and_the_queue_moves(tmp_path: Path, home: Path, daemons)
     # the launcher tags the host once launch_run returns, which a loaded machine may let the worker outrun
     wait_for(lambda: all(status(instance, r) == DagsterRunStatus.STARTED and worker_pid(instance, r)
                          and instance.get_run_by_id(r).tags.get(HOST_TAG) == socket.gethostname()
-                         for r in sleepers), 45, "both sleeping runs to start, tagged with this host")
+                         for r in sleepers), 90, "both sleeping runs to start, tagged with this host")
     assert status(instance, behind) == DagsterRunStatus.QUEUED  # max_concurrent_runs: 2
 
     pids = [worker_pid(instance, r) for r in sleepers]
