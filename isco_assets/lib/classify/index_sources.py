@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, MutableMapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -322,17 +322,22 @@ def _normalized_rows(taxonomy: IscoTaxonomy, sources: Sequence[IndexSource]) -> 
     return frame[~bare].reset_index(drop=True), stats
 
 
-GENERIC_LABEL_GROUPS = 40  # a word in the labels of this many unit groups (of 436) names no group on its own
+GENERIC_GROUPS = 40  # a word in the labels of this many unit groups (of 436) names no group on its own
+
+
+def word_spread(labels: pd.DataFrame, words: Callable[[str], list[str]] = str.split) -> pd.Series:
+    """Per word of the index's normalized labels (``label_norm``, split into ``words``), the number of unit groups
+    (``code``) whose labels use it."""
+    exploded = labels[["code", "label_norm"]].assign(word=labels["label_norm"].map(words)).explode("word")
+    return exploded.dropna(subset=["word"]).groupby("word")["code"].nunique()
 
 
 def _bare_generic(frame: pd.DataFrame) -> np.ndarray:
-    """The labels that are one word the labels of ``GENERIC_LABEL_GROUPS`` unit groups or more use: ESCO lists
+    """The labels that are one word the labels of ``GENERIC_GROUPS`` unit groups or more use: ESCO lists
     "technician" under 8183, 7312 and 7421 and "director" under 2654 and 1431, among other names of the same
     occupations, and as exact labels they drew every bare title to one of them."""
-    words = frame[["code", "label_norm"]].assign(word=frame["label_norm"].str.split()).explode("word")
-    spread = words.groupby("word")["code"].nunique()
-    generic = set(spread[spread >= GENERIC_LABEL_GROUPS].index)
-    return frame["label_norm"].isin(generic).to_numpy()
+    spread = word_spread(frame)
+    return frame["label_norm"].isin(set(spread[spread >= GENERIC_GROUPS].index)).to_numpy()
 
 
 def language_key(concept: str, language: str) -> str:

@@ -21,7 +21,9 @@ from itertools import pairwise
 
 import pandas as pd
 
-from isco_assets.lib.discover.vagueness import GENERIC_GROUPS, contract_words, head_words, word_spread
+from isco_assets.lib.classify.index_sources import GENERIC_GROUPS, word_spread
+from isco_assets.lib.discover.clustering import TOKEN
+from isco_assets.lib.discover.vagueness import contract_words, head_words
 from isco_assets.lib.prepare.glossary import LearnedGlossary, regional_synonyms, written_words
 from isco_assets.lib.prepare.stopwords import ANY_LANGUAGE_STOP_WORDS
 from isco_assets.lib.prepare.text import without_accents
@@ -239,7 +241,7 @@ class IndexWords:
         ``concept`` for the glossary): the words used for at least ``groups`` unit groups, every label, the labels
         by word, those outside ``main_languages`` by word, their languages, the coder's glossary (learned from
         these labels, with the written words), and the words that head the labels in ``main_languages``."""
-        spread = word_spread(labels)
+        spread = word_spread(labels, TOKEN.findall)
         languages = frozenset(labels["language"].dropna().astype(str)) - {""} if "language" in labels else frozenset()
         outside = labels[~labels["language"].isin(list(main_languages))] if languages else labels.iloc[:0]
         glossary = (LearnedGlossary.learn(labels, written=written_words())

@@ -5,10 +5,10 @@ boards vague clusters used to crowd the top of the candidate list. Vagueness is 
 such: a title is vague when none of its words says what the work is. A word says nothing of the work when it names
 a contract, a level or an advert ("intern", "junior", "vacancy", "pekerja": ``reference/vagueness/
 contract_words.csv``), or when the index itself uses it for many kinds of work (a word in the labels of at least
-``GENERIC_GROUPS`` unit groups: "assistant", "officer", "executive", "manager", "general"); the second list is read
-from the index, so it follows the index's languages and releases. A title the index holds as a label is never
-vague, however generic its words ("industrial engineer"). A word the index never uses is not generic: it
-may be the new work's own word ("drone", "scrum") or a language the index lacks.
+``index_sources.GENERIC_GROUPS`` unit groups: "assistant", "officer", "executive", "manager", "general"); the
+second list is read from the index, so it follows the index's languages and releases. A title the index holds as
+a label is never vague, however generic its words ("industrial engineer"). A word the index never uses is not
+generic: it may be the new work's own word ("drone", "scrum") or a language the index lacks.
 
 A title in a main language (English) also names no work when it names no worker: a department, field or place of
 work ("human resources", "logistic", "kitchen", "part time", "it"), with no word that heads an index label
@@ -30,7 +30,6 @@ import pandas as pd
 from isco_assets.lib.discover.clustering import TOKEN
 
 CONTRACT_WORDS_FILE = Path(__file__).resolve().parents[2] / "reference" / "vagueness" / "contract_words.csv"
-GENERIC_GROUPS = 40  # a word in the labels of this many unit groups (of 436) names no work on its own
 AGENT_ENDINGS = ("er", "or", "ist", "ian", "eer")  # English agent nouns: "youtuber", "dronist", "beautician"
 HEAD_LABELS = 2  # a word that heads this many labels names a worker ("guard", "barista")
 _QUALIFIER = re.compile(r" (?:of|for|in|at|to|on|with)\b| \(")  # "head of human resources": the head is before it
@@ -41,13 +40,6 @@ def contract_words(file: Path = CONTRACT_WORDS_FILE) -> frozenset[str]:
     """Words that name a contract, a level or an advert rather than work, in every supported language: titles
     mix languages ("retail consultant pembantu jualan") and a short title's language is often detected wrong."""
     return frozenset(pd.read_csv(file, dtype=str, keep_default_na=False)["word"])
-
-
-def word_spread(labels: pd.DataFrame) -> pd.Series:
-    """Per word of the index's normalized labels (``label_norm``), the number of unit groups (``code``) whose
-    labels use it."""
-    words = labels[["code", "label_norm"]].assign(word=labels["label_norm"].str.findall(TOKEN)).explode("word")
-    return words.dropna(subset=["word"]).groupby("word")["code"].nunique()
 
 
 def vague_titles(titles: Iterable[str], generic: frozenset[str], named: Collection[str] = ()) -> list[bool]:
