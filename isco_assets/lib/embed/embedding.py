@@ -71,7 +71,7 @@ class SentenceTransformerEmbedder:
             raise FileNotFoundError(f"no sentence-transformers model in {self.model_path}")
         self.device = device or best_device()
         self.batch_size = batch_size
-        self.model_id = model_id or _slug(self.model_path.name if model_path else "all-MiniLM-L6-v2")
+        self.model_id = model_id or model_slug(self.model_path.name if model_path else "all-MiniLM-L6-v2")
         self._model = None
 
     @property
@@ -149,7 +149,7 @@ def make_embedder(model: str | None = None, device: str | None = None, batch_siz
     return SentenceTransformerEmbedder(name, device=device, batch_size=batch_size)
 
 
-def _slug(name: str) -> str:
+def model_slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "model"
 
 
@@ -157,7 +157,7 @@ class EmbeddingCache:
     """Parquet shards of (hash, vector) under ``root/<model_id>/``, loaded into memory on demand."""
 
     def __init__(self, root: Path, model_id: str):
-        self.folder = Path(root) / _slug(model_id)
+        self.folder = Path(root) / model_slug(model_id)
         self._index: dict[str, int] | None = None
         self._vectors: np.ndarray | None = None
 
@@ -228,7 +228,7 @@ class EmbeddingCache:
 
 
 def seed_file(model_id: str) -> Path:
-    return SEED_VECTORS / f"{_slug(model_id)}.npz"
+    return SEED_VECTORS / f"{model_slug(model_id)}.npz"
 
 
 @cache
