@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 
 import numpy as np
@@ -313,7 +314,8 @@ def test_only_the_most_recently_used_heads_are_kept(tmp_path, monkeypatch) -> No
     assert sorted(f.stem for f in tmp_path.glob("*.pt")) == ["b", "c"]
 
 
-def test_group_head_learns_its_groups() -> None:
+def test_group_head_learns_its_groups_and_says_how_far_it_is(caplog) -> None:
+    caplog.set_level(logging.INFO, logger="isco_assets.lib.classify.group_head")
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(3, 16))
     groups = np.repeat(np.arange(3), 40)
@@ -321,4 +323,5 @@ def test_group_head_learns_its_groups() -> None:
     head = GroupHead.train(vectors, groups, 3, hidden=16, epochs=30)
     probabilities = head.probabilities(centres.astype(np.float32))
     assert probabilities.argmax(axis=1).tolist() == [0, 1, 2]
+    assert [r.getMessage() for r in caplog.records] == [f"group head: {e} of 30 epochs" for e in (5, 10, 15, 20, 25)]
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)

@@ -36,6 +36,7 @@ WEIGHT_DECAY = 1e-4
 LABEL_SMOOTHING = 0.1  # many labels are disputable; smoothing keeps the head from being sure of them
 DROPOUT = 0.2
 LOG = logging.getLogger(__name__)
+PROGRESS_EVERY = 5  # epochs between progress lines
 KEEP = 12  # a 5-fold leave-out with a multilingual second model trains 10
 SHIPPED = Path(__file__).resolve().parents[2] / "reference" / "bundle" / "heads"
 SHIPPED_SLACK = 0.02  # a shipped head serves an index whose labels it learned, plus at most this share of new ones
@@ -67,7 +68,7 @@ class GroupHead:
                                                        total_steps=max(1, epochs * steps_per_epoch))
         loss = torch.nn.CrossEntropyLoss(label_smoothing=LABEL_SMOOTHING)
         network.train()
-        for _ in range(epochs):
+        for epoch in range(1, epochs + 1):
             order = torch.randperm(len(x), generator=generator).to(device)
             for start in range(0, len(x), BATCH):
                 batch = order[start:start + BATCH]
@@ -75,6 +76,8 @@ class GroupHead:
                 loss(network(x[batch]), y[batch]).backward()
                 optimizer.step()
                 schedule.step()
+            if epoch % PROGRESS_EVERY == 0 and epoch < epochs:  # a minute and more on a CPU: say how far it is
+                LOG.info("group head: %s of %s epochs", epoch, epochs)
         return cls(network.cpu())
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
