@@ -16,7 +16,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 
 import pandas as pd
@@ -53,11 +53,15 @@ _PLURALS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+WORD_MEMO = 1 << 17  # distinct words whose forms are kept: a 1M-post run reads about 160k titles of far fewer words
+
+
+@lru_cache(maxsize=WORD_MEMO)
 def word_keys(word: str) -> tuple[str, ...]:
     """The forms a word is matched by: without accents and hyphens ("e-sports" and "esports"), and without a
     plural ending ("vendedores" and "vendedor", "cuentas" and "cuenta", "nurses" and "nurse", and the Spanish,
     Portuguese and Italian endings of ``_PLURALS``: "automotrices" and "automotriz", "operai" and "operaio")."""
-    plain = without_accents(word).replace("-", "")
+    plain = _bare(word)
     keys = {plain}
     if len(plain) > 3 and plain.endswith("s"):
         keys.add(plain[:-1])
@@ -80,9 +84,15 @@ def spellings(text: str) -> tuple[str, ...]:
     keys: list[str] = []
     for kept in (words, [w for w in words if w not in _ignored()]):
         plain = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
-                 for w in (without_accents(w).replace("-", "") for w in kept)]
+                 for w in map(_bare, kept)]
         keys += ["".join(plain), " ".join(sorted(plain))] if plain else []
     return tuple(dict.fromkeys(keys))
+
+
+@lru_cache(maxsize=WORD_MEMO)
+def _bare(word: str) -> str:
+    """A word without accents and hyphens."""
+    return without_accents(word).replace("-", "")
 
 
 FAMILY = 6  # letters that words of one family share at their start ("annotation", "annotator", "annotate")
@@ -109,6 +119,8 @@ class LabelWords:
     holders: dict[str, frozenset[int]] = field(default_factory=dict)  # word form -> labels that hold it
     groups: dict[str, frozenset[int]] = field(default_factory=dict)  # unit group -> its labels
     spelled: dict[str, int] = field(default_factory=dict)  # ``spellings`` of each label -> the label
+    # ``holding`` of each word looked up so far: titles repeat their words, and a common word's labels are many
+    held: dict[str, frozenset[int]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, labels: pd.DataFrame) -> LabelWords:
@@ -182,11 +194,14 @@ class LabelWords:
     def holding(self, word: str) -> frozenset[int]:
         """The labels that hold ``word`` in any of its forms, or a regional synonym of it (``_synonym_keys``:
         "depósito" of Argentine titles is "almacén" in ESCO's Spanish)."""
+        if (known := self.held.get(word)) is not None:
+            return known
         found: set[int] = set()
         keys = word_keys(word)
         for key in {*keys, *(s for k in keys for s in _synonym_keys().get(k, ()))}:
             found |= self.holders.get(key, frozenset())
-        return frozenset(found)
+        self.held[word] = frozenset(found)
+        return self.held[word]
 
 
 @cache

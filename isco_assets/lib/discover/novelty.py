@@ -148,11 +148,12 @@ def _no_worker(titles: pd.Series, words: IndexWords, known_word_labels: int) -> 
     if not words.heads:
         return np.zeros(len(titles), dtype=bool)
     found = {}
-    for title in pd.unique(titles):
+    for title in pd.unique(titles):  # the cheap tests first: most titles name a worker
+        if names_a_worker(title, words.heads) or title in words.named:
+            found[title] = False
+            continue
         rarest = words.labels.rarest(title)
-        found[title] = (title not in words.named and not words.labels.same(title)
-                        and not names_a_worker(title, words.heads)
-                        and (rarest is None or rarest[0] >= known_word_labels))
+        found[title] = (rarest is None or rarest[0] >= known_word_labels) and not words.labels.same(title)
     return titles.map(found).to_numpy(dtype=bool)
 
 
