@@ -121,8 +121,8 @@ def shipped_file(model_id: str) -> Path:
 
 def write_shipped(model_id: str, head: GroupHead, codes: Sequence[str], texts: Sequence[str],
                   group_codes: Sequence[str], epochs: int) -> Path:
-    """Ship ``head`` for ``model_id`` with what it learned from: its labels' hashes and its groups (half precision:
-    the probabilities stay within 1e-3 of the trained head's)."""
+    """Ship ``head`` for ``model_id`` with what it learned from: its labels' hashes and its groups. Half precision
+    halves the file; JobBERT dev codes to the same top-1 with it as with a float32 head trained on the machine."""
     state = {name: tensor.half() for name, tensor in head.network.state_dict().items()}
     file = shipped_file(model_id)
     file.parent.mkdir(parents=True, exist_ok=True)
