@@ -28,8 +28,8 @@ DEFAULT_LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "it", "ms", "id")  # the
 INDEX_SOURCE_KINDS = ("esco", "ilo_index", "isco_structure", "feedback", "national", "onet", "coded_posts")
 CROSSWALK_KINDS = ("national", "onet")  # titles coded in another classification, mapped to ISCO-08 by crosswalk
 _SOURCE_KEYS = {"kind", "path", "language", "name", "hidden_labels", "version", "crosswalk", "title_column",
-                "code_column", "title_kinds", "max_targets", "concept_column", "optional", "qualifier_columns",
-                "weight",
+                "code_column", "title_kinds", "max_targets", "concept_column", "name_column", "optional",
+                "qualifier_columns", "weight",
                 "publisher", "licence", "attribution", "default"}
 _INDEX_KEYS = {"bundle", "sources", "exclude", "exclude_files"}
 SECTIONS = ("languages", "partners", "index", "coder", "clustering", "novelty", "feedback", "embedding", "landing",
@@ -41,7 +41,7 @@ BUNDLE_MANIFEST = Path(__file__).resolve().parents[1] / "reference" / "bundle" /
 # occupation titles), and real titles people coded (coded posts, accepted feedback: for a language without a
 # reference index they are its only labels): the multilingual model's share of the index
 MULTILINGUAL_KINDS = ("unit_group_title", "included_occupation", "index_title", "preferred", "occupation",
-                      "coded_post", "feedback")
+                      "coded_post", "coded_name", "feedback")
 
 
 class ConfigError(ValueError):
@@ -77,7 +77,9 @@ class IndexSource:
     ``coded_posts`` are job posts people already coded (an earlier coding round, a hand-coded survey): each
     post's title (``title_column``, default job_title) becomes a label of its code (``code_column``, default
     isco_code), in the row's ``language`` when the file has that column. ``concept_column`` (an ESCO URI, say)
-    names the occupation for leave-out runs. An ``optional`` source whose file is absent is skipped with a
+    names the occupation for leave-out runs. ``name_column`` holds the occupation name the person coding chose
+    (a national classification's title, such as KZiS's "Kierowca samochodu ciężarowego"): a label of the code
+    too, which leaves with its post in leave-out runs. An ``optional`` source whose file is absent is skipped with a
     warning instead of failing the index.
     """
 
@@ -93,6 +95,7 @@ class IndexSource:
     title_kinds: tuple[str, ...] = ()  # only titles whose `kind` column is one of these (O*NET); empty = all
     max_targets: int = 1
     concept_column: str = ""
+    name_column: str = ""  # coded_posts: the occupation name chosen for each post, a label of its code too
     optional: bool = False
     qualifier_columns: tuple[str, ...] = ()
     weight: float = 1.0  # how much each of its labels' votes counts beside the others' (lib/classify/coder.py)
@@ -504,6 +507,8 @@ def _index_source(item: Any, base: Path) -> IndexSource:
         raise ConfigError(f"index source {kind!r}: 'crosswalk' is for kinds {CROSSWALK_KINDS} only")
     if kind == "onet" and not crosswalk:
         raise ConfigError("index source 'onet': 'crosswalk' is required (O*NET-SOC codes are not ISCO-08)")
+    if item.get("name_column") and kind != "coded_posts":
+        raise ConfigError(f"index source {kind!r}: 'name_column' is for kind 'coded_posts' only")
     weight = item.get("weight", 1.0)
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < weight <= 1:
         raise ConfigError(f"index source {kind!r}: 'weight' is a number above 0 and at most 1; got {weight!r}")
@@ -523,6 +528,7 @@ def _index_source(item: Any, base: Path) -> IndexSource:
         title_kinds=tuple(str(k) for k in _as_list(item.get("title_kinds"))),
         max_targets=max_targets,
         concept_column=str(item.get("concept_column", "")),
+        name_column=str(item.get("name_column", "")),
         optional=bool(item.get("optional", False)),
         qualifier_columns=tuple(str(c) for c in _as_list(item.get("qualifier_columns"))),
         weight=float(weight),

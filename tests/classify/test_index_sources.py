@@ -237,6 +237,29 @@ def test_coded_posts_are_labels_read_as_the_coder_reads_titles(tmp_path: Path) -
     assert "22" not in set(kept["label_norm"]) and kept["code"].str.startswith("22").any()
 
 
+def test_coded_posts_name_their_occupation_and_it_leaves_with_the_post(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "coded.csv", ["job_title", "isco_code", "kzis_label"], [
+        ["Kierowca C+E / Niemcy", "8332", "Kierowca samochodu ciężarowego"],
+        ["Kierowca kat. C", "8332", "Kierowca samochodu ciężarowego"],
+        ["Magazynier", "4321", ""],
+    ])
+    source = IndexSource("coded_posts", path, name="pl", language="pl", name_column="kzis_label")
+    frame = build_index_labels(load_taxonomy(), [source])
+    names = frame[frame["kind"] == "coded_name"]
+    assert names[["code", "label", "language"]].values.tolist() == [["8332", "Kierowca samochodu ciężarowego", "pl"]]
+    assert (frame["kind"] == "coded_post").sum() == 3
+    # the name leaves with its post's own title, and stays while another post of that name is in the index
+    one_out = build_index_labels(load_taxonomy(), [source], exclude={title_key("Kierowca C+E / Niemcy")})
+    assert (one_out["kind"] == "coded_name").sum() == 1
+    both_out = build_index_labels(load_taxonomy(), [source], exclude={title_key("Kierowca C+E / Niemcy"),
+                                                                      title_key("Kierowca kat. C")})
+    assert (both_out["kind"] == "coded_name").sum() == 0
+    with pytest.raises(ConfigError, match="'name_column' is for kind 'coded_posts' only"):
+        cfg = tmp_path / "config.yaml"
+        cfg.write_text("index:\n  sources:\n    - {kind: feedback, path: f.csv, name_column: x}\n", encoding="utf-8")
+        load_config(cfg)
+
+
 def test_coded_posts_name_a_missing_column(tmp_path: Path) -> None:
     path = _csv(tmp_path / "coded.csv", ["title", "isco_code"], [["Gardener", "9214"]])
     with pytest.raises(ValueError, match=r"no column \['job_title'\]; columns are \['title', 'isco_code'\]"):

@@ -177,19 +177,25 @@ def _names_no_work(title: str) -> bool:
 
 
 def _coded_posts(source: IndexSource, stats: Counter[str]) -> Iterator[Row]:
-    """Posts people coded: the title is a label of its code. The concept is the ``concept_column`` value when
-    configured, else the title as the coder reads it, so a leave-out run can drop a post's own title."""
+    """Posts people coded: the title is a label of its code, and so is the occupation name chosen for it
+    (``name_column``, kind ``coded_name``). The concept of both is the ``concept_column`` value when configured,
+    else the title as the coder reads it, so a leave-out run can drop a post's own title and its name with it."""
     code_column = source.code_column or "isco_code"
     frame = pd.read_csv(source.path, dtype=str, keep_default_na=False)
     title_column = source.title_column or "job_title"
-    _require(frame, source.path, [title_column, code_column, *filter(None, [source.concept_column])])
+    _require(frame, source.path, [title_column, code_column,
+                                  *filter(None, [source.concept_column, source.name_column])])
     languages = frame["language"] if "language" in frame.columns else [source.language] * len(frame)
     concepts = frame[source.concept_column] if source.concept_column else [""] * len(frame)
-    for title, raw_code, language, concept in zip(frame[title_column], frame[code_column], languages,
-                                                  concepts, strict=True):
+    names = frame[source.name_column] if source.name_column else [""] * len(frame)
+    for title, raw_code, language, concept, name in zip(frame[title_column], frame[code_column], languages,
+                                                        concepts, names, strict=True):
         code = normalize_unit_code(raw_code)
         if code and title.strip():
-            yield code, title, source.label, language or source.language, "coded_post", concept or coding_text(title)
+            concept = concept or coding_text(title)
+            yield code, title, source.label, language or source.language, "coded_post", concept
+            if name.strip():
+                yield code, name, source.label, language or source.language, "coded_name", concept
 
 
 def crosswalk_targets(codes: Iterable[str], steps: Sequence[Crosswalk]) -> dict[str, tuple[str, ...]]:
@@ -285,6 +291,7 @@ def build_index_labels(
         frame = frame[~frame["concept"].isin(left_out) & ~in_language.isin(left_out)
                       & ~frame["code"].str.startswith(codes or ("\0",))
                       & ~(coded & (TITLE_KEY + frame["label_norm"]).isin(left_out))
+                      & ~((frame["kind"] == "coded_name") & (TITLE_KEY + frame["concept"]).isin(left_out))
                       & ~(LABEL_KEY + frame["label_norm"]).isin(left_out)]
         if any(e.startswith(LABEL_KEY) for e in left_out):
             # a name left out reads as titles do ("Stage manager" as "manager"), a label as a label
