@@ -113,9 +113,10 @@ def code_main(argv: Sequence[str] | None = None) -> int:
 
 def eval_main(argv: Sequence[str] | None = None) -> int:
     from isco_assets.lib.classify.coding import CodingService
-    from isco_assets.lib.classify.evaluation import accuracy_report, gold_codes
+    from isco_assets.lib.classify.evaluation import accuracy_report, gold_codes, row_table
     from isco_assets.lib.classify.leaveout import leave_out_code, leave_out_plan
     from isco_assets.lib.classify.rerank import CANDIDATES, rerank_codes, top
+    from isco_assets.lib.feedback.export_cells import csv_cell
     from isco_assets.lib.prepare.language import LanguageDetector
 
     parser = argparse.ArgumentParser(prog="isco-eval", description="Accuracy of the coder on a labelled CSV.",
@@ -137,6 +138,9 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
                         help="folds of --leave-out-col, or of the titles when the file is a coded_posts source of "
                         "the index (then each fold's own titles always leave the index)")
     parser.add_argument("--json", action="store_true", help="the whole report as JSON")
+    parser.add_argument("--rows", type=Path, metavar="CSV",
+                        help="write one line per graded row (gold, first code, right or not, the gold's rank, top "
+                        "codes with their votes), safe to open in a spreadsheet; with several models, a model column")
     parser.add_argument("--calibrate", type=Path, metavar="JSON",
                         help="fit a confidence calibration on this run (vote share -> chance the first code is "
                         "right), one map for votes blended with the multilingual model's and one for the others, as "
@@ -170,7 +174,7 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
     # a file the index learns from as coded posts is graded with each fold's own titles left out
     keys, own_titles = leave_out_plan(config, args.file, texts,
                                       frame[args.leave_out_col].tolist() if args.leave_out_col else None)
-    reports, top_k = [], CANDIDATES if args.rerank else 5
+    reports, row_tables, top_k = [], [], CANDIDATES if args.rerank else 5
     for model in args.model or [""]:
         services: list[CodingService] = []
 
@@ -204,8 +208,14 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
         if args.rerank:
             report["rerank"] = {**reranked, "retrieval_overall": retrieval}
         reports.append(report)
+        row_tables.append(row_table(texts, gold.tolist(), result, languages, taxonomy)
+                          .assign(model=services[0].embedder.model_id))
         if not args.json:
             _print_report(report)
+    if args.rows:
+        rows = pd.concat(row_tables, ignore_index=True)
+        rows.drop(columns=[] if len(row_tables) > 1 else ["model"]).map(csv_cell).to_csv(args.rows, index=False)
+        print(f"{len(rows):,} graded rows written to {args.rows}", file=sys.stderr)
     if args.json:
         print(json.dumps(reports[0] if len(reports) == 1 else reports, indent=2))
     return 0

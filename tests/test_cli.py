@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 BIN = Path(sys.executable).parent
@@ -86,6 +87,22 @@ def test_isco_eval_reports_and_skips_invalid_gold(data_dir, tmp_path):
     assert report["review_threshold"] == {"min_score": 0.6, "min_margin": 0.1}
     text = run("isco-eval", str(labelled), "--source-col", "none", data_dir=data_dir)
     assert "top1_4digit" in text.stdout and "overall" in text.stdout and "source=" not in text.stdout
+
+
+def test_isco_eval_writes_one_line_per_graded_row_safe_for_spreadsheets(data_dir, tmp_path):
+    labelled = tmp_path / "gold.csv"
+    labelled.write_text("job_title,isco_code\nRegistered nurse,2221|3221\n=cmd|' /C calc'!A0,2512\nBaker,\n")
+    rows = tmp_path / "rows.csv"
+    done = run("isco-eval", str(labelled), "--rows", str(rows), data_dir=data_dir)
+    assert done.returncode == 0, done.stderr
+    assert "2 graded rows written" in done.stderr
+    table = pd.read_csv(rows, dtype=str, keep_default_na=False)
+    assert list(table.columns) == ["text", "language", "gold", "gold_title", "isco_code", "isco_title", "right",
+                                   "gold_rank", "confidence", "needs_review", "top_codes"]
+    nurse, formula = table.to_dict("records")
+    assert nurse["gold"] == "2221|3221" and nurse["isco_code"] == "2221" and nurse["right"] == "True"
+    assert nurse["gold_rank"] == "1" and nurse["top_codes"].startswith("2221 (")
+    assert formula["text"].startswith("'=")  # read as text, never run as a formula
 
 
 def test_isco_eval_reads_each_title_in_its_detected_language_the_file_column_a_hint(data_dir, tmp_path):

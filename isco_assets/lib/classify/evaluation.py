@@ -57,6 +57,29 @@ def first_code_correct(gold: Sequence[Gold], result: CodeResult) -> np.ndarray:
     return _hits(_golds(gold, result), result.codes[:, :1], 4)[:, 0]
 
 
+def row_table(texts: Sequence[str], gold: Sequence[Gold], result: CodeResult, languages: Sequence[str] | None,
+              taxonomy: IscoTaxonomy) -> pd.DataFrame:
+    """One row per graded text, so a statistician can see where the coder fails: gold, the first code and
+    whether it is right, the rank of the first gold code among the top codes (0: none), and the top codes."""
+    golds = _golds(gold, result)
+    hits = _hits(golds, result.codes, 4)
+    first = result.codes[:, 0]
+    return pd.DataFrame({
+        "text": list(texts),
+        "language": list(languages) if languages is not None else "",
+        "gold": [GOLD_SEPARATOR.join(g) for g in golds],
+        "gold_title": ["; ".join(taxonomy.title(c) for c in g) for g in golds],
+        "isco_code": first,
+        "isco_title": [taxonomy.title(c) for c in first],
+        "right": hits[:, 0],
+        "gold_rank": np.where(hits.any(axis=1), hits.argmax(axis=1) + 1, 0),
+        "confidence": np.round(np.asarray(result.confidence, dtype=np.float64), 3),
+        "needs_review": np.asarray(result.needs_review, dtype=bool),
+        "top_codes": ["; ".join(f"{c} ({v:.2f})" for c, v in zip(codes, votes, strict=True))
+                      for codes, votes in zip(result.codes, result.votes, strict=True)],
+    })
+
+
 def _golds(gold: Sequence[Gold], result: CodeResult) -> list[tuple[str, ...]]:
     golds = [(g,) if isinstance(g, str) else tuple(g) for g in gold]
     if len(golds) != len(result.codes):
