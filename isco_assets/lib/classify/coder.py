@@ -16,6 +16,9 @@ coder's scale (``_aligned_best``). A ``ReadingVote`` blends in, for some texts, 
 reading of them: a title's English gloss (``gloss``, for titles in a language the index names occupations in beside
 English, blended before the multilingual vote: the main model's vote is then its vote for both readings), or a
 title read with the start of its post's description (``context``, for titles that alone need review).
+For a text outside the main languages, the labels people coded in its language (``CODED_KINDS``) count
+``coded_weight`` times a reference label in both votes (``coded_in``): a country's coders follow conventions the
+taxonomy's wording does not.
 Votes also roll up the hierarchy: the minor, sub-major and major group with the most summed votes, and their
 share, so a post too unsure for a unit group can still be used at the level it is sure of.
 """
@@ -37,7 +40,7 @@ from isco_assets.lib.classify.calibration import Calibrations
 from isco_assets.lib.classify.group_head import head_key, shipped_head, trained_head
 from isco_assets.lib.classify.taxonomy import IscoTaxonomy
 from isco_assets.lib.common.storage import cached, digest
-from isco_assets.lib.config import CoderSettings
+from isco_assets.lib.config import CODED_KINDS, CoderSettings
 from isco_assets.lib.embed.embedding import native_bf16
 
 LOG = logging.getLogger(__name__)
@@ -141,6 +144,11 @@ class IscoCoder:
         # a source's weight scales its labels' votes (IndexSource.weight); frames from before the column: 1
         weight = self.labels["weight"] if "weight" in self.labels.columns else pd.Series(1.0, index=self.labels.index)
         self.label_weight = pd.to_numeric(weight, errors="coerce").fillna(1.0).to_numpy(np.float32)
+        # each label's language if people coded it, else "": what coded_weight matches a text's language against
+        column = self.labels.get
+        coded = column("kind", pd.Series("", index=self.labels.index)).isin(CODED_KINDS)
+        language = column("language", pd.Series("", index=self.labels.index)).astype(str)
+        self.coded_language = language.where(coded, "").to_numpy(object)
         self._search = _search_matrix(self.vectors)
         self._nec_group = np.array([taxonomy.is_nec(c) for c in self.group_codes], dtype=bool)
         self._levels = [_roll_up(self.group_codes, digits) for digits in LEVELS]
@@ -182,8 +190,11 @@ class IscoCoder:
         scores = w * semantic + (1.0 - w) * np.asarray(lexical).reshape(len(texts), m)
         return shortlist, scores.astype(np.float32)
 
-    def _aggregate(self, shortlist: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per group: vote share of the nearest labels, and best label score on the shortlist (0 off it)."""
+    def _aggregate(
+        self, shortlist: np.ndarray, scores: np.ndarray, coded_in: Sequence[str] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per group: vote share of the nearest labels, and best label score on the shortlist (0 off it).
+        ``coded_in``: per text, the language whose coded labels count ``coded_weight`` times ("": none)."""
         n = len(scores)
         k = max(1, min(self.settings.neighbours, scores.shape[1]))
         nearest = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < scores.shape[1] else np.tile(
@@ -193,6 +204,10 @@ class IscoCoder:
         near_groups = self.label_group[near_labels]
         weights = np.exp((near_scores - near_scores.max(axis=1, keepdims=True)) / self.settings.temperature)
         weights *= self.label_weight[near_labels]
+        if coded_in is not None and self.settings.coded_weight != 1:
+            wanted = np.asarray(coded_in, dtype=object)[:, None]
+            same = (self.coded_language[near_labels] == wanted) & (wanted != "")
+            weights *= np.where(same, self.settings.coded_weight, 1.0)
         votes = np.zeros((n, len(self.group_codes)), dtype=np.float32)
         np.add.at(votes, (np.repeat(np.arange(n), k), near_groups.ravel()), weights.ravel())
         votes /= votes.sum(axis=1, keepdims=True)
@@ -201,9 +216,11 @@ class IscoCoder:
                       scores.ravel())
         return votes, best
 
-    def vote(self, texts: Sequence[str], vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def vote(
+        self, texts: Sequence[str], vectors: np.ndarray, coded_in: Sequence[str] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(n, groups) vote shares, the head blended in, and (n, groups) best label scores; at most ``BATCH`` texts."""
-        vote, best = self._aggregate(*self._shortlist(texts, vectors))
+        vote, best = self._aggregate(*self._shortlist(texts, vectors), coded_in)
         if self._head is not None:
             w = self.settings.head_weight
             vote = (1.0 - w) * vote + w * self._head.probabilities(vectors)
@@ -223,7 +240,9 @@ class IscoCoder:
     def code(
         self, texts: Sequence[str], vectors: np.ndarray, top_k: int | None = None,
         second: MultilingualVote | None = None, context: ReadingVote | None = None, gloss: ReadingVote | None = None,
+        coded_in: Sequence[str] | None = None,
     ) -> CodeResult:
+        """``coded_in``: per text, the language whose coded labels count ``coded_weight`` times ("": none)."""
         columns = self._columns_of(second.coder) if second is not None else None
         k = min(top_k or self.settings.top_k, len(self.group_codes))
         n = len(texts)
@@ -237,11 +256,13 @@ class IscoCoder:
         described = np.zeros(n, dtype=bool)
         for start in range(0, n, BATCH):
             stop = min(start + BATCH, n)
-            vote, best = self.vote(texts[start:stop], vectors[start:stop])
+            batch_coded_in = coded_in[start:stop] if coded_in is not None else None
+            vote, best = self.vote(texts[start:stop], vectors[start:stop], batch_coded_in)
             self._blend_reading(vote, best, gloss, start, stop)
             if second is not None and (rows := np.flatnonzero(second.rows[start:stop])).size:
-                other, other_best = second.coder.vote([texts[start + i] for i in rows],
-                                                      second.vectors[start:stop][rows])
+                other, other_best = second.coder.vote(
+                    [texts[start + i] for i in rows], second.vectors[start:stop][rows],
+                    [batch_coded_in[i] for i in rows] if batch_coded_in is not None else None)
                 if columns is not None:
                     other, other_best = _widen(other, columns, len(self.group_codes)), _widen(
                         other_best, columns, len(self.group_codes))

@@ -236,7 +236,10 @@ class CodingService:
         if languages is not None:
             texts = self.main_readings(texts, languages)
         vectors, _ = self.cache.embed(texts, self.embedder, progress)
-        result = self.coder.code(texts, vectors, top_k, opinion, gloss=glossed)
+        # the language whose coded labels weigh more for each text (coder.coded_weight): only outside the main ones
+        coded_in = ([str(lang or "") if r else "" for lang, r in zip(languages, rows, strict=True)]
+                    if rows is not None and languages is not None else None)
+        result = self.coder.code(texts, vectors, top_k, opinion, gloss=glossed, coded_in=coded_in)
         if contexts is None:
             return result
         ambiguous = np.flatnonzero(result.needs_review & np.array([bool(c) for c in contexts], dtype=bool))
@@ -248,7 +251,8 @@ class CodingService:
                            self.config.coder.description_weight)
         again = self.coder.code([texts[i] for i in ambiguous], vectors[ambiguous], top_k,
                                 opinion.subset(ambiguous) if opinion is not None else None, vote,
-                                glossed.subset(ambiguous) if glossed is not None else None)
+                                glossed.subset(ambiguous) if glossed is not None else None,
+                                [coded_in[i] for i in ambiguous] if coded_in is not None else None)
         return merge_results([(np.arange(len(texts)), result), (ambiguous, again)], len(texts))
 
 
