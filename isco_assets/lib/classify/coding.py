@@ -236,9 +236,8 @@ class CodingService:
         if languages is not None:
             texts = self.main_readings(texts, languages)
         vectors, _ = self.cache.embed(texts, self.embedder, progress)
-        # the language whose coded labels weigh more for each text (coder.coded_weight): only outside the main ones
-        coded_in = ([str(lang or "") if r else "" for lang, r in zip(languages, rows, strict=True)]
-                    if rows is not None and languages is not None else None)
+        # the language whose coded labels weigh more for each text (coder.coded_weight)
+        coded_in = [str(lang or "") for lang in languages] if languages is not None else None
         result = self.coder.code(texts, vectors, top_k, opinion, gloss=glossed, coded_in=coded_in)
         if contexts is None:
             return result
