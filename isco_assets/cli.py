@@ -208,8 +208,9 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
         if args.rerank:
             report["rerank"] = {**reranked, "retrieval_overall": retrieval}
         reports.append(report)
-        row_tables.append(row_table(texts, gold.tolist(), result, languages, taxonomy)
-                          .assign(model=services[0].embedder.model_id))
+        if args.rows:
+            row_tables.append(row_table(texts, gold.tolist(), result, languages, taxonomy)
+                              .assign(model=services[0].embedder.model_id))
         if not args.json:
             _print_report(report)
     if args.rows:

@@ -42,7 +42,7 @@ BUNDLE_MANIFEST = Path(__file__).resolve().parents[1] / "reference" / "bundle" /
 # reference index they are its only labels): the multilingual model's share of the index
 CODED_KINDS = ("coded_post", "coded_name", "feedback")  # labels people coded, not a taxonomy's
 MULTILINGUAL_KINDS = ("unit_group_title", "included_occupation", "index_title", "preferred", "occupation",
-                      "coded_post", "coded_name", "feedback")
+                      *CODED_KINDS)
 
 
 class ConfigError(ValueError):

@@ -143,11 +143,12 @@ class IscoCoder:
         # a source's weight scales its labels' votes (IndexSource.weight); frames from before the column: 1
         weight = self.labels["weight"] if "weight" in self.labels.columns else pd.Series(1.0, index=self.labels.index)
         self.label_weight = pd.to_numeric(weight, errors="coerce").fillna(1.0).to_numpy(np.float32)
-        # each label's language if people coded it, else "": what coded_weight matches a text's language against
-        column = self.labels.get
-        coded = column("kind", pd.Series("", index=self.labels.index)).isin(CODED_KINDS)
-        language = column("language", pd.Series("", index=self.labels.index)).astype(str)
-        self.coded_language = language.where(coded, "").to_numpy(object)
+        # each label's language if people coded it, else "": what coded_weight matches a text's language against;
+        # None for an index without coded labels (the default), so the vote skips the comparison
+        coded = (self.labels["kind"].isin(CODED_KINDS) if "kind" in self.labels.columns
+                 else pd.Series(False, index=self.labels.index))
+        self.coded_language = (self.labels["language"].astype(str).where(coded, "").to_numpy(object)
+                               if coded.any() else None)
         self._search = _search_matrix(self.vectors)
         self._nec_group = np.array([taxonomy.is_nec(c) for c in self.group_codes], dtype=bool)
         self._levels = [_roll_up(self.group_codes, digits) for digits in LEVELS]
@@ -203,7 +204,7 @@ class IscoCoder:
         near_groups = self.label_group[near_labels]
         weights = np.exp((near_scores - near_scores.max(axis=1, keepdims=True)) / self.settings.temperature)
         weights *= self.label_weight[near_labels]
-        if coded_in is not None and self.settings.coded_weight != 1:
+        if coded_in is not None and self.coded_language is not None and self.settings.coded_weight != 1:
             wanted = np.asarray(coded_in, dtype=object)[:, None]
             same = (self.coded_language[near_labels] == wanted) & (wanted != "")
             weights *= np.where(same, self.settings.coded_weight, 1.0)
