@@ -85,7 +85,8 @@ def test_coder_reports_calibrated_confidence_and_keeps_vote_shares(tmp_path: Pat
     plain = IscoCoder(labels, vectors, load_taxonomy()).code(["software developer", "nurse"], query)
     settings = dataclasses.replace(CoderSettings(), calibration=str(path))
     calibrated = IscoCoder(labels, vectors, load_taxonomy(), settings).code(["software developer", "nurse"], query)
-    np.testing.assert_allclose(calibrated.votes, plain.votes)
+    # each coder trains its own group head: float32 training on several threads agrees to about 1e-7, not bitwise
+    np.testing.assert_allclose(calibrated.votes, plain.votes, rtol=1e-5)
     np.testing.assert_allclose(calibrated.confidence, 0.1 + 0.5 * plain.votes[:, 0], rtol=1e-5)
     coder = IscoCoder(labels, vectors, load_taxonomy(), settings)
     seconded = coder.code(["software developer", "nurse"], query,
